@@ -1,0 +1,74 @@
+/**
+ * Where each mapping and sequence of a loaded configuration came from.
+ *
+ * The YAML loader registers every object it builds; code that builds new objects from
+ * old ones (extends, default, include merges) copies the positions across, so that a
+ * diagnostic about the final configuration still names the file, line and column the
+ * user wrote. Keys are held weakly: nothing here outlives the configuration it describes.
+ */
+import type { SourcePosition } from "./diagnostics.js";
+
+interface NodeOrigin {
+  /** Where the mapping or sequence itself starts. */
+  self: SourcePosition;
+  /** Where each key (mapping) or item (sequence) starts. */
+  entries: Map<string | number, SourcePosition>;
+}
+
+const origins = new WeakMap<object, NodeOrigin>();
+
+export function recordOrigin(node: object, self: SourcePosition): void {
+  origins.set(node, { self, entries: new Map() });
+}
+
+export function recordEntry(node: object, key: string | number, at: SourcePosition): void {
+  const origin = origins.get(node);
+  if (origin) origin.entries.set(key, at);
+}
+
+/** Position of `node` itself, or of one of its keys/items when `key` is given. */
+export function positionOf(node: unknown, key?: string | number): SourcePosition | undefined {
+  if (node === null || typeof node !== "object") return undefined;
+  const origin = origins.get(node);
+  if (!origin) return undefined;
+  if (key === undefined) return origin.self;
+  return origin.entries.get(key) ?? origin.self;
+}
+
+/** Position of the value at `path` below `root`, falling back to the nearest known ancestor. */
+export function positionAtPath(
+  root: unknown,
+  path: ReadonlyArray<string | number>,
+): SourcePosition | undefined {
+  let node: unknown = root;
+  let best = positionOf(root);
+  for (const key of path) {
+    if (node === null || typeof node !== "object") break;
+    best = positionOf(node, key) ?? best;
+    node = (node as Record<string | number, unknown>)[key];
+  }
+  return best;
+}
+
+/** Gives `to` the positions of `from` (used when a merge builds a new object). */
+export function copyOrigin(from: object, to: object): void {
+  const origin = origins.get(from);
+  if (!origin) return;
+  const existing = origins.get(to);
+  if (!existing) {
+    origins.set(to, { self: origin.self, entries: new Map(origin.entries) });
+    return;
+  }
+  for (const [key, at] of origin.entries) existing.entries.set(key, at);
+}
+
+/** Gives key `key` of `to` the position it had in `from`. */
+export function copyEntryOrigin(from: object, to: object, key: string | number): void {
+  const at = origins.get(from)?.entries.get(key);
+  if (!at) return;
+  if (!origins.has(to)) {
+    const self = origins.get(from)?.self;
+    if (self) origins.set(to, { self, entries: new Map() });
+  }
+  origins.get(to)?.entries.set(key, at);
+}
