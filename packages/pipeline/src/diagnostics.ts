@@ -1,3 +1,5 @@
+import { positionOf } from "./source-map.js";
+
 /** One finding about a pipeline configuration, as data. Terminal wording happens in the CLI. */
 export interface Diagnostic {
   severity: "error" | "warning";
@@ -37,4 +39,15 @@ export function errorAt(
   return where
     ? { severity: "error", message, file: where.file, line: where.line, column: where.column, path }
     : { severity: "error", message, file: fallbackFile, path };
+}
+
+/** An error about `owner[key]` (or `owner` itself), at the position the loader recorded. */
+export function errorAtKey(
+  message: string,
+  path: string,
+  owner: unknown,
+  key: string | number | undefined,
+  file: string,
+): Diagnostic {
+  return errorAt(message, path, positionOf(owner, key), file);
 }

@@ -1,0 +1,69 @@
+/** Loads the pipeline file a command names, with the repository it lives in as the context. */
+import { readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { dirname, isAbsolute, join, relative, resolve } from "node:path";
+import {
+  buildEvent,
+  type EventSpec,
+  EventSpecError,
+  type LoadedPipeline,
+  loadPipeline,
+  type PipelineEvent,
+} from "@conveyor/pipeline";
+import { UsageError } from "../io.js";
+import { httpFetcher, localConfigSource } from "../local-config-source.js";
+import { inspectRepository } from "../repository.js";
+
+export interface LoadRequest {
+  cwd: string;
+  file: string;
+  /** Overrides of what git says (flags). */
+  overrides: EventSpec;
+  remote: boolean;
+}
+
+export interface LoadOutcome {
+  loaded: LoadedPipeline;
+  event: PipelineEvent;
+}
+
+export function templatesDir(): string {
+  const require = createRequire(import.meta.url);
+  return join(dirname(require.resolve("@conveyor/pipeline/package.json")), "templates");
+}
+
+export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome> {
+  const path = resolve(request.cwd, request.file);
+  let text: string;
+  try {
+    text = await readFile(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new UsageError(code === "ENOENT" ? `${request.file}: no such file` : `${request.file}: ${String(error)}`);
+  }
+  const repository = inspectRepository(dirname(path));
+  const inRepo = relative(repository.root, path);
+  const root = inRepo.startsWith("..") || isAbsolute(inRepo) ? dirname(path) : repository.root;
+  const name = relative(root, path);
+  const spec: EventSpec = { ...repository.spec };
+  for (const [key, value] of Object.entries(request.overrides)) {
+    if (value !== undefined) (spec as Record<string, unknown>)[key] = value;
+  }
+  if (request.overrides.tag !== undefined) delete spec.branch;
+  if (request.overrides.branch !== undefined) delete spec.tag;
+  let event: PipelineEvent;
+  try {
+    event = buildEvent(spec);
+  } catch (error) {
+    if (error instanceof EventSpecError) throw new UsageError(error.message);
+    throw error;
+  }
+  const source = localConfigSource({
+    root,
+    files: repository.files,
+    templatesDir: templatesDir(),
+    ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
+  });
+  const loaded = await loadPipeline(text, { file: name, source, event });
+  return { loaded, event };
+}

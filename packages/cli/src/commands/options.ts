@@ -1,0 +1,45 @@
+/** Options shared by the commands that read a pipeline and an event. */
+import { parseArgs } from "node:util";
+import { UsageError } from "../io.js";
+
+export const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
+
+export const EVENT_OPTIONS = {
+  branch: { type: "string" },
+  tag: { type: "string" },
+  source: { type: "string" },
+  var: { type: "string", multiple: true },
+  changed: { type: "string", multiple: true },
+  "default-branch": { type: "string" },
+  "no-remote": { type: "boolean" },
+} as const;
+
+type Spec = Parameters<typeof parseArgs>[0] extends infer T ? T extends { options?: infer O } ? O : never : never;
+
+export function parseCommandArgs<O extends Spec>(args: string[], options: O) {
+  try {
+    return parseArgs({ args, options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+/** `KEY=VALUE` pairs from repeated `--var`. */
+export function parseVars(pairs: readonly string[] | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const pair of pairs ?? []) {
+    const eq = pair.indexOf("=");
+    if (eq <= 0) throw new UsageError(`--var takes KEY=VALUE, got '${pair}'`);
+    out[pair.slice(0, eq)] = pair.slice(eq + 1);
+  }
+  return out;
+}
+
+/** The file named by `--file` or the one positional argument, else `.gitlab-ci.yml`. */
+export function pipelineFile(values: { file?: string | undefined }, positionals: string[]): string {
+  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.join(" ")}`);
+  if (values.file && positionals[0] && values.file !== positionals[0]) {
+    throw new UsageError("give the file either as --file or as the argument, not both");
+  }
+  return values.file ?? positionals[0] ?? ".gitlab-ci.yml";
+}

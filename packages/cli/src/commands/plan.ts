@@ -1,0 +1,60 @@
+/** `conveyor plan [FILE] [event flags] [--json]`: the pipeline GitLab would create. */
+import { type Plan, planLoaded, planToJson } from "@conveyor/pipeline";
+import type { Io } from "../io.js";
+import { formatDiagnostic } from "./lint.js";
+import { loadForCommand } from "./load.js";
+import { EVENT_OPTIONS, FILE_OPTION, parseCommandArgs, parseVars, pipelineFile } from "./options.js";
+import { renderTable } from "./table.js";
+
+const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
+  [--source push|web|api|schedule|trigger|merge_request_event|pipeline]
+  [--var KEY=VALUE]... [--changed PATH]... [--default-branch NAME] [--no-remote] [--json]
+`;
+
+export async function planCommand(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = parseCommandArgs(args, {
+    ...FILE_OPTION,
+    ...EVENT_OPTIONS,
+    json: { type: "boolean" },
+    help: { type: "boolean", short: "h" },
+  });
+  if (values.help) {
+    io.stdout.write(USAGE);
+    return 0;
+  }
+  const file = pipelineFile(values, positionals);
+  const { loaded, event } = await loadForCommand({
+    cwd: io.cwd,
+    file,
+    overrides: {
+      branch: values.branch,
+      tag: values.tag,
+      source: values.source,
+      defaultBranch: values["default-branch"],
+      variables: parseVars(values.var),
+      changed: values.changed,
+    },
+    remote: !values["no-remote"],
+  });
+  const plan = planLoaded(loaded, event);
+  if (values.json) {
+    io.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
+  } else {
+    io.stdout.write(describePlan(plan, event.ref.kind, event.ref.name, event.source));
+    for (const d of plan.errors) io.stderr.write(`${formatDiagnostic(d)}\n`);
+  }
+  return plan.errors.length > 0 ? 1 : 0;
+}
+
+function describePlan(plan: Plan, kind: string, ref: string, source: string): string {
+  const head = `Pipeline for ${source} of ${kind} ${ref}${plan.name ? ` — ${plan.name}` : ""}\n`;
+  if (!plan.created) return `${head}No pipeline: ${plan.reason ?? "not created"}\n`;
+  const rows = plan.jobs.map((job) => [
+    job.stage,
+    job.name,
+    job.when + (job.startIn ? ` (in ${job.startIn})` : ""),
+    job.allowFailure ? "yes" : "no",
+    job.needs === null ? "(stage order)" : job.needs.join(", ") || "(none)",
+  ]);
+  return `${head}${renderTable(["STAGE", "JOB", "WHEN", "ALLOW FAILURE", "NEEDS"], rows)}`;
+}

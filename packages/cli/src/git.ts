@@ -1,0 +1,21 @@
+/** Read-only questions to the `git` of the repository in the working directory. */
+import { execFileSync } from "node:child_process";
+
+/** Runs git with an argv array; undefined when git fails (not a repository, no such ref). */
+export function git(cwd: string, args: readonly string[]): string | undefined {
+  try {
+    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 }).trimEnd();
+  } catch {
+    return undefined;
+  }
+}
+
+export function repositoryRoot(cwd: string): string | undefined {
+  return git(cwd, ["rev-parse", "--show-toplevel"]);
+}
+
+/** Tracked and untracked-but-not-ignored files, as the working tree holds them. */
+export function workingTreeFiles(root: string): string[] | undefined {
+  const out = git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+  return out === undefined ? undefined : out.split("\0").filter((path) => path.length > 0);
+}

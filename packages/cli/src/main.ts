@@ -1,0 +1,45 @@
+/** The `conveyor` command: parses argv and hands over to one command. Composition only. */
+import { lintCommand } from "./commands/lint.js";
+import { planCommand } from "./commands/plan.js";
+import type { Io } from "./io.js";
+import { UsageError } from "./io.js";
+
+const USAGE = `usage: conveyor <command> [options]
+
+commands:
+  lint [FILE]   check a .gitlab-ci.yml as GitLab would (exit 1 when invalid)
+  plan [FILE]   show the pipeline GitLab would create for an event
+
+Run 'conveyor <command> --help' for the options of a command.
+`;
+
+const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
+  lint: lintCommand,
+  plan: planCommand,
+};
+
+export async function main(argv: string[], io: Io): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === "--help" || name === "-h" || name === "help") {
+    (name === undefined ? io.stderr : io.stdout).write(USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  if (name === "--version") {
+    io.stdout.write("conveyor 0.1.0\n");
+    return 0;
+  }
+  const command = COMMANDS[name];
+  if (!command) {
+    io.stderr.write(`conveyor: unknown command '${name}'\n\n${USAGE}`);
+    return 2;
+  }
+  try {
+    return await command(rest, io);
+  } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr.write(`conveyor ${name}: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+}

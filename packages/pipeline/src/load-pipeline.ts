@@ -1,0 +1,106 @@
+/**
+ * From `.gitlab-ci.yml` text to a checked, compiled pipeline, in GitLab's order
+ * (`Gitlab::Ci::Config#build_config`): load YAML → resolve `include` → `extends` →
+ * `!reference` → validate (schema, then GitLab's logical checks) → compile.
+ * The only I/O is through the ConfigSource port, during include resolution.
+ */
+import { applyExtends } from "./compose/extends.js";
+import type { ConfigMap } from "./compose/deep-merge.js";
+import type { ConfigSource } from "./config-source.js";
+import type { Diagnostic } from "./diagnostics.js";
+import type { PipelineEvent } from "./event.js";
+import { resolveIncludes } from "./include/index.js";
+import { checkGraph } from "./lint/graph.js";
+import { checkJobs } from "./lint/jobs.js";
+import { type CompiledPipeline, compilePipeline } from "./plan/compile.js";
+import { type Plan, planPipeline, ruleContext } from "./plan/plan.js";
+import { expandedScope, pipelineVariables } from "./plan/variables.js";
+import { flattenRules, matchRule } from "./rules/rules.js";
+import { validateSchema } from "./schema/index.js";
+import { expandVariables, predefinedVariables } from "./variables/index.js";
+import { loadYaml, resolveReferences } from "./yaml/index.js";
+
+export interface LoadOptions {
+  /** The root file's name as it appears in diagnostics (`.gitlab-ci.yml`). */
+  file: string;
+  source: ConfigSource;
+  /** The event decides `include:rules` and the variables include paths may use. */
+  event: PipelineEvent;
+  /** `inputs` for the root file's `spec:inputs` header (pipeline inputs). */
+  inputs?: Record<string, unknown>;
+}
+
+export interface LoadedPipeline {
+  file: string;
+  /** The composed configuration (includes merged, extends and references resolved). */
+  config: ConfigMap;
+  compiled: CompiledPipeline;
+  /** Every error and warning; the pipeline is valid when none has severity `error`. */
+  diagnostics: Diagnostic[];
+}
+
+export async function loadPipeline(text: string, options: LoadOptions): Promise<LoadedPipeline> {
+  const { file, event } = options;
+  // `include` sees the variables known before the pipeline exists (docs: ci/yaml/includes,
+  // "Use variables with include").
+  const { lookup } = expandedScope([
+    ...predefinedVariables(event, undefined, { phase: "pre-pipeline" }),
+    ...pipelineVariables(event),
+  ]);
+  const context = ruleContext(event, lookup);
+  const resolved = await resolveIncludes(
+    file,
+    text,
+    {
+      source: options.source,
+      load: loadYaml,
+      expand: (value: string) => expandVariables(value, lookup),
+      matchesIncludeRules: (rules: unknown) => {
+        try {
+          const rule = matchRule(flattenRules(rules), context);
+          return rule !== undefined && rule.when !== "never";
+        } catch (error) {
+          return { error: error instanceof Error ? error.message : String(error) };
+        }
+      },
+    },
+    options.inputs,
+  );
+  const diagnostics: Diagnostic[] = [...resolved.diagnostics];
+  const empty = (): LoadedPipeline => ({
+    file,
+    config: {},
+    compiled: compilePipeline({}, file),
+    diagnostics,
+  });
+  if (hasErrors(diagnostics)) return empty();
+
+  const extended = applyExtends(resolved.config, file);
+  diagnostics.push(...extended.diagnostics);
+  if (hasErrors(diagnostics)) return empty();
+
+  const referenced = resolveReferences(extended.config, file);
+  diagnostics.push(...referenced.diagnostics);
+  if (hasErrors(diagnostics)) return empty();
+
+  const config = referenced.value;
+  diagnostics.push(...validateSchema(config, file));
+  diagnostics.push(...checkJobs(config, file));
+  const compiled = compilePipeline(config, file);
+  diagnostics.push(...compiled.problems);
+  if (!hasErrors(diagnostics)) diagnostics.push(...checkGraph(compiled, file));
+  return { file, config, compiled, diagnostics };
+}
+
+/** The pipeline for `event`, or the configuration's errors as a pipeline that was not created. */
+export function planLoaded(loaded: LoadedPipeline, event: PipelineEvent): Plan {
+  const errors = loaded.diagnostics.filter((d) => d.severity === "error");
+  if (errors.length > 0) {
+    return { created: false, reason: errors[0]?.message, stages: [], jobs: [], variables: {}, errors };
+  }
+  return planPipeline(loaded.compiled, event, loaded.file);
+}
+
+export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
+  return diagnostics.some((d) => d.severity === "error");
+}

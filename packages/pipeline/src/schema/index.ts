@@ -1,0 +1,26 @@
+/**
+ * Validation against GitLab's own JSON schema for `.gitlab-ci.yml` (packages/pipeline/schema/
+ * ci.json, see NOTICE there), with findings worded as GitLab's backend words them.
+ *
+ * The schema is compiled at build time (scripts/build-schema.mjs) into ci-validator.js beside
+ * it: compiling it at run time would cost ~350 ms of every `conveyor` start.
+ */
+import validate from "../../schema/ci-validator.js";
+import type { Diagnostic } from "../diagnostics.js";
+import { collapseErrors } from "./collapse.js";
+import { describeErrors } from "./describe.js";
+
+export { schemaSha256 } from "../../schema/ci-validator.js";
+
+/**
+ * Diagnostics for every way `config` breaks the schema; none when it conforms.
+ *
+ * `config` is a whole pipeline document as loaded (a mapping of keywords and jobs). Positions
+ * come from the source map when the loader registered the config's objects; `file` names the
+ * file otherwise.
+ */
+export function validateSchema(config: unknown, file: string): Diagnostic[] {
+  if (validate(config)) return [];
+  const errors = collapseErrors(validate.errors ?? [], config);
+  return describeErrors(errors, config, file);
+}

@@ -1,0 +1,323 @@
+/**
+ * Builds the value of one YAML document from the `yaml` library's node tree, the way Psych's
+ * `ToRuby` visitor builds Ruby objects under `YAML.safe_load(..., aliases: true)`:
+ *
+ * - every mapping becomes a plain object and every sequence an array, registered with their
+ *   positions in the source map; keys become Ruby's `to_s` of the loaded key;
+ * - an alias is a deep copy of its anchor's value as it was when loaded (Psych shares the
+ *   object; copies keep later stages from editing two places at once);
+ * - merge keys follow `revive_hash`: `<<` merges a mapping (or each mapping of a sequence,
+ *   earlier ones winning) with `Hash#merge!`, so merged keys overwrite keys written before the
+ *   `<<` and are overwritten by keys written after it; a `<<` whose value is not a mapping, or
+ *   not a sequence of only mappings, stays an ordinary `<<` key; a quoted `'<<'` merges too,
+ *   only `!!str <<` does not.
+ *
+ * Limits: a container deeper than `maxDepth`, an alias to an anchor still being built (Psych
+ * makes a cyclic object, which DeepSize finds infinitely deep) or more than
+ * `maxAliasExpansion` copied nodes marks the document too big; building then goes on without
+ * expanding aliases, so that Psych's own errors, which GitLab reports first, are still found.
+ */
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Pair,
+  Scalar,
+  type YAMLMap,
+  type YAMLSeq,
+} from "yaml";
+import type { SourcePosition } from "../diagnostics.js";
+import { copyEntryOrigin, copyOrigin, recordEntry, recordOrigin } from "../source-map.js";
+import { copyKeyClass, recordKeyClass } from "./key-classes.js";
+import type { YamlLimits } from "./limits.js";
+import { LoadError } from "./load-error.js";
+import { tokenizePlain } from "./psych-scalar.js";
+import { mappingKind, REFERENCE_TAG, sequenceKind, taggedScalar } from "./psych-tags.js";
+import { ReferenceTag } from "./reference-tag.js";
+import { inspectString, rubyInspect, rubyKeyString } from "./ruby-inspect.js";
+import { YamlSymbol } from "./yaml-symbol.js";
+
+const STR_TAG = "tag:yaml.org,2002:str";
+
+interface Anchor {
+  value: unknown;
+  building: boolean;
+}
+
+export interface BuildContext {
+  /** Absolute position of an offset into the document's text. */
+  readonly position: (offset: number) => SourcePosition;
+  readonly limits: YamlLimits;
+  readonly anchors: Map<string, Anchor>;
+  /** Nodes copied by aliases and merges so far. */
+  copied: number;
+  /** Where the document first went over a limit. */
+  tooBig: SourcePosition | undefined;
+}
+
+export function newBuildContext(
+  position: (offset: number) => SourcePosition,
+  limits: YamlLimits,
+): BuildContext {
+  return { position, limits, anchors: new Map(), copied: 0, tooBig: undefined };
+}
+
+/** A plain object built from a mapping (not a tag object). */
+export function isHash(value: unknown): value is Record<string, unknown> {
+  return (
+    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
+  );
+}
+
+/** Sets an own property, even for `__proto__`. */
+export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
+  if (key === "__proto__") {
+    Object.defineProperty(target, key, {
+      value,
+      writable: true,
+      enumerable: true,
+      configurable: true,
+    });
+  } else {
+    target[key] = value;
+  }
+}
+
+interface RangedNode {
+  range?: [number, number, number] | null;
+}
+
+function startOf(ctx: BuildContext, node: unknown, fallback?: SourcePosition): SourcePosition {
+  const range = (node as RangedNode | null)?.range;
+  return range ? ctx.position(range[0]) : (fallback ?? ctx.position(0));
+}
+
+function markTooBig(ctx: BuildContext, at: SourcePosition): void {
+  ctx.tooBig ??= at;
+}
+
+function checkDepth(ctx: BuildContext, level: number, at: SourcePosition): void {
+  if (level > ctx.limits.maxDepth) markTooBig(ctx, at);
+}
+
+/** The value of `node`; `level` is the depth a collection here would have (root: 1). */
+export function buildNode(ctx: BuildContext, node: unknown, level: number): unknown {
+  if (node === null || node === undefined) return null;
+  try {
+    if (isAlias(node)) return expandAlias(ctx, node.source, startOf(ctx, node), level);
+    if (isScalar(node)) return buildScalar(ctx, node);
+    if (isSeq(node)) return buildSequence(ctx, node, level);
+    if (isMap(node)) return buildMapping(ctx, node, level);
+  } catch (error) {
+    if (error instanceof LoadError && !error.position) error.position = startOf(ctx, node);
+    throw error;
+  }
+  return null;
+}
+
+function register(ctx: BuildContext, name: string | undefined, value: unknown): Anchor | undefined {
+  if (!name) return undefined;
+  const anchor = { value, building: false };
+  ctx.anchors.set(name, anchor);
+  return anchor;
+}
+
+function buildScalar(ctx: BuildContext, node: Scalar): unknown {
+  const text = String(node.source ?? node.value ?? "");
+  let value: unknown;
+  if (node.tag === REFERENCE_TAG) {
+    value = new ReferenceTag([], startOf(ctx, node), text === "" ? "nil" : inspectString(text));
+  } else if (node.tag) {
+    value = taggedScalar(node.tag, text);
+  } else {
+    value = node.type === Scalar.PLAIN ? tokenizePlain(text) : text;
+  }
+  register(ctx, node.anchor, value);
+  return value;
+}
+
+function expandAlias(ctx: BuildContext, name: string, at: SourcePosition, level: number): unknown {
+  const anchor = ctx.anchors.get(name);
+  if (!anchor) throw new LoadError(`Unknown alias: ${name}`);
+  if (ctx.tooBig) return null;
+  if (anchor.building) {
+    markTooBig(ctx, at);
+    return null;
+  }
+  return copyValue(ctx, anchor.value, level, at);
+}
+
+function copyValue(ctx: BuildContext, value: unknown, level: number, at: SourcePosition): unknown {
+  ctx.copied += 1;
+  if (ctx.copied > ctx.limits.maxAliasExpansion) markTooBig(ctx, at);
+  if (ctx.tooBig) return null;
+  if (value instanceof ReferenceTag) {
+    return new ReferenceTag([...value.path], value.position, value.invalid);
+  }
+  if (Array.isArray(value) || isHash(value)) checkDepth(ctx, level, at);
+  if (ctx.tooBig) return null;
+  if (Array.isArray(value)) {
+    const copy = value.map((item) => copyValue(ctx, item, level + 1, at));
+    copyOrigin(value, copy);
+    return copy;
+  }
+  if (isHash(value)) {
+    const copy: Record<string, unknown> = {};
+    copyOrigin(value, copy);
+    for (const key of Object.keys(value)) {
+      setOwn(copy, key, copyValue(ctx, value[key], level + 1, at));
+      copyKeyClass(value, copy, key);
+    }
+    return copy;
+  }
+  return value;
+}
+
+function buildSequence(ctx: BuildContext, node: YAMLSeq, level: number): unknown {
+  const at = startOf(ctx, node);
+  const kind = sequenceKind(node.tag);
+  if (kind === "reference") {
+    // Psych does not register a tagged sequence's anchor: an alias to it is unknown.
+    const items = node.items.map((item) => buildNode(ctx, item, level + 1));
+    const valid = items.length > 0 && items.every((item) => typeof item === "string");
+    return valid
+      ? new ReferenceTag(items as string[], at)
+      : new ReferenceTag([], at, rubyInspect(items));
+  }
+  if (kind === "omap") return buildOmap(ctx, node, level, at);
+  const list: unknown[] = [];
+  recordOrigin(list, at);
+  checkDepth(ctx, level, at);
+  const anchor = register(ctx, node.anchor, list);
+  if (anchor) anchor.building = true;
+  node.items.forEach((item, index) => {
+    list.push(buildNode(ctx, item, level + 1));
+    recordEntry(list, index, startOf(ctx, item, at));
+  });
+  if (anchor) anchor.building = false;
+  return list;
+}
+
+/** `!!omap [{a: 1}, ...]`: Psych keeps the first key and last value of each entry. */
+function buildOmap(ctx: BuildContext, node: YAMLSeq, level: number, at: SourcePosition): unknown {
+  const hash: Record<string, unknown> = {};
+  recordOrigin(hash, at);
+  checkDepth(ctx, level, at);
+  register(ctx, node.anchor, hash);
+  for (const item of node.items) {
+    const pairs = isMap(item) ? item.items : [];
+    const first = pairs[0];
+    const last = pairs[pairs.length - 1];
+    if (!first || !last) throw new LoadError("undefined method `first' for nil:NilClass");
+    const key = buildNode(ctx, first.key, level + 1);
+    setEntry(hash, key, buildNode(ctx, last.value, level + 1), startOf(ctx, first.key, at));
+  }
+  return hash;
+}
+
+function buildMapping(ctx: BuildContext, node: YAMLMap, level: number): unknown {
+  const at = startOf(ctx, node);
+  const kind = mappingKind(node.tag);
+  const hash: Record<string, unknown> = {};
+  recordOrigin(hash, at);
+  checkDepth(ctx, level, at);
+  const anchor = kind === "hash" ? register(ctx, node.anchor, hash) : undefined;
+  if (anchor) anchor.building = true;
+  fillHash(ctx, hash, node, level, at);
+  if (anchor) anchor.building = false;
+  if (kind === "hash") return hash;
+  const value = kind === "reference" ? referenceFromMapping(hash, at) : stringFromMapping(hash);
+  register(ctx, node.anchor, value);
+  return value;
+}
+
+/** `!reference {…}` loads, and fails when resolved: GitLab renders the mapping or `nil`. */
+function referenceFromMapping(hash: Record<string, unknown>, at: SourcePosition): ReferenceTag {
+  return new ReferenceTag([], at, Object.keys(hash).length > 0 ? rubyInspect(hash) : "nil");
+}
+
+/** `!!str {str: text}` is a String; other members need an object to hold them. */
+function stringFromMapping(hash: Record<string, unknown>): unknown {
+  const value = hash.str ?? null;
+  if (value === null && Object.keys(hash).some((key) => key !== "str")) {
+    throw new LoadError("can't modify frozen NilClass: nil");
+  }
+  return value;
+}
+
+function fillHash(
+  ctx: BuildContext,
+  hash: Record<string, unknown>,
+  node: YAMLMap,
+  level: number,
+  at: SourcePosition,
+): void {
+  for (const pair of node.items as Pair[]) {
+    const keyAt = startOf(ctx, pair.key, at);
+    const key = buildNode(ctx, pair.key, level + 1);
+    const value = buildNode(ctx, pair.value, level + 1);
+    const keyTag = isScalar(pair.key) ? pair.key.tag : undefined;
+    if (key === "<<" && keyTag !== STR_TAG && merge(hash, pair.value, value)) continue;
+    setEntry(hash, key, value, keyAt);
+  }
+}
+
+function setEntry(
+  hash: Record<string, unknown>,
+  key: unknown,
+  value: unknown,
+  at: SourcePosition,
+): void {
+  const name = rubyKeyString(key);
+  setOwn(hash, name, value);
+  recordEntry(hash, name, at);
+  recordKeyClass(hash, name, rubyClassOf(key));
+}
+
+function rubyClassOf(key: unknown): string | undefined {
+  if (typeof key === "string" || key instanceof YamlSymbol) return undefined;
+  if (key === null || key === undefined) return "NilClass";
+  if (key === true) return "TrueClass";
+  if (key === false) return "FalseClass";
+  if (typeof key === "number") return Number.isInteger(key) ? "Integer" : "Float";
+  if (Array.isArray(key)) return "Array";
+  if (key instanceof ReferenceTag) return "Gitlab::Ci::Config::Yaml::Tags::Reference";
+  return "Hash";
+}
+
+/** Psych's merge of a `<<` value into `hash`; false when it stays an ordinary key. */
+function merge(hash: Record<string, unknown>, node: unknown, value: unknown): boolean {
+  if (isAlias(node) || isMap(node)) {
+    if (!isHash(value)) return false;
+    mergeEntries(hash, value, () => value);
+    return true;
+  }
+  if (isSeq(node)) {
+    if (!Array.isArray(value) || !value.every(isHash)) return false;
+    const combined: Record<string, unknown> = {};
+    const sources = new Map<string, Record<string, unknown>>();
+    for (const source of [...value].reverse()) {
+      for (const key of Object.keys(source)) {
+        setOwn(combined, key, source[key]);
+        sources.set(key, source);
+      }
+    }
+    mergeEntries(hash, combined, (key) => sources.get(key) ?? combined);
+    return true;
+  }
+  return false;
+}
+
+function mergeEntries(
+  hash: Record<string, unknown>,
+  entries: Record<string, unknown>,
+  sourceOf: (key: string) => Record<string, unknown>,
+): void {
+  for (const key of Object.keys(entries)) {
+    const source = sourceOf(key);
+    setOwn(hash, key, entries[key]);
+    copyEntryOrigin(source, hash, key);
+    copyKeyClass(source, hash, key);
+  }
+}

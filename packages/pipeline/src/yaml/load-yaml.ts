@@ -1,0 +1,131 @@
+/**
+ * Loads a CI/CD configuration file as GitLab's `Gitlab::Ci::Config::Yaml::Loader` does:
+ * split into at most three pieces at `---` lines, parse each piece with Psych's rules, drop
+ * blank documents (`reject_empty: true`), then check each document in turn (too big, then not
+ * a mapping), and pick the header and the configuration (`Yaml::Result`): with two or more
+ * documents of which the first is a mapping with a `spec` key, the first is the header and the
+ * last the configuration; otherwise the first is the configuration and the others are ignored.
+ * An empty file loads as an empty mapping.
+ */
+import { Composer, type CST, type Document, Parser } from "yaml";
+import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
+import { recordOrigin } from "../source-map.js";
+import { buildNode, isHash, newBuildContext } from "./build-value.js";
+import { nestedDeeperThan } from "./cst-depth.js";
+import { findExcess } from "./deep-size.js";
+import { DEFAULT_YAML_LIMITS, TOO_BIG_MESSAGE, type YamlLimits } from "./limits.js";
+import { lineIndex } from "./line-index.js";
+import { LoadError } from "./load-error.js";
+import { type DocumentPiece, splitDocuments } from "./split-documents.js";
+import { syntaxProblem } from "./syntax-error.js";
+import { YamlSymbol } from "./yaml-symbol.js";
+
+export interface LoadedYaml {
+  /** The header document (`spec:` with `inputs`) when the file has one, else undefined. */
+  header?: unknown;
+  /** The configuration document; undefined when loading failed. */
+  value: unknown;
+  /** Empty when loading succeeded; otherwise the one error GitLab would report. */
+  diagnostics: Diagnostic[];
+}
+
+const NOT_A_HASH = "Invalid configuration format";
+
+/** Every scalar stays a string (Psych's rules are applied afterwards); duplicate keys are fine. */
+const COMPOSE_OPTIONS = { schema: "failsafe", uniqueKeys: false, version: "1.1" } as const;
+
+interface LoadedDocument {
+  value: unknown;
+  start: SourcePosition;
+  tooBig?: SourcePosition | undefined;
+}
+
+type PieceResult = LoadedDocument | { diagnostic: Diagnostic };
+
+export function loadYaml(text: string, file: string, limits?: Partial<YamlLimits>): LoadedYaml {
+  const effective: YamlLimits = { ...DEFAULT_YAML_LIMITS, ...limits };
+  const position = lineIndex(text, file);
+  const documents: LoadedDocument[] = [];
+  for (const piece of splitDocuments(text)) {
+    const result = loadPiece(piece, position, effective, file);
+    if ("diagnostic" in result) return failed(result.diagnostic);
+    if (result.tooBig || !isBlank(result.value)) documents.push(result);
+  }
+  for (const document of documents) {
+    const excess = document.tooBig ?? findExcess(document.value, effective, document.start);
+    if (excess) return failed(errorAt(TOO_BIG_MESSAGE, "", excess, file));
+    if (!isHash(document.value)) return failed(errorAt(NOT_A_HASH, "", document.start, file));
+  }
+  const [first] = documents;
+  const last = documents[documents.length - 1];
+  if (documents.length > 1 && isHash(first?.value) && Object.hasOwn(first.value, "spec")) {
+    return { header: first.value, value: last?.value, diagnostics: [] };
+  }
+  if (first) return { value: first.value, diagnostics: [] };
+  const empty = {};
+  recordOrigin(empty, position(0));
+  return { value: empty, diagnostics: [] };
+}
+
+function failed(diagnostic: Diagnostic): LoadedYaml {
+  return { value: undefined, diagnostics: [diagnostic] };
+}
+
+function loadPiece(
+  piece: DocumentPiece,
+  position: (offset: number) => SourcePosition,
+  limits: YamlLimits,
+  file: string,
+): PieceResult {
+  const at = (offset: number) => position(piece.offset + Math.max(0, offset));
+  const tokens = Array.from(new Parser().parse(piece.text));
+  const documentToken = tokens.find((token): token is CST.Document => token.type === "document");
+  if (documentToken && nestedDeeperThan(documentToken, 2 * limits.maxDepth + 2)) {
+    const start = at(documentToken.offset);
+    return { value: null, start, tooBig: start };
+  }
+  // Psych.safe_load reads the first document of the piece and ignores the rest.
+  let document: Document.Parsed | undefined;
+  for (const composed of new Composer(COMPOSE_OPTIONS).compose(tokens, true)) {
+    document = composed;
+    break;
+  }
+  if (!document) return { value: null, start: at(0) };
+  const start = at(document.contents?.range[0] ?? 0);
+  const error = firstError(document, piece.text.length);
+  if (error) {
+    const where = at(error.pos[0] < 0 ? piece.text.length : error.pos[0]);
+    if (error.code === "RESOURCE_EXHAUSTION") return { value: null, start, tooBig: where };
+    const message = `${syntaxProblem(error)} at line ${where.line} column ${where.column}`;
+    return { diagnostic: errorAt(message, "", where, file) };
+  }
+  const context = newBuildContext(at, limits);
+  try {
+    const value = buildNode(context, document.contents, 1);
+    return { value, start, tooBig: context.tooBig };
+  } catch (caught) {
+    if (caught instanceof LoadError) {
+      return { diagnostic: errorAt(caught.message, "", caught.position ?? start, file) };
+    }
+    if (caught instanceof RangeError) return { value: null, start, tooBig: start };
+    throw caught;
+  }
+}
+
+function firstError(document: Document.Parsed, end: number) {
+  const offset = (pos: number) => (pos < 0 ? end : pos);
+  return document.errors.reduce<(typeof document.errors)[number] | undefined>(
+    (best, error) => (!best || offset(error.pos[0]) < offset(best.pos[0]) ? error : best),
+    undefined,
+  );
+}
+
+/** ActiveSupport's `blank?`, which GitLab uses to drop empty documents. */
+function isBlank(value: unknown): boolean {
+  if (value === null || value === undefined || value === false) return true;
+  if (typeof value === "string") return /^\s*$/u.test(value);
+  if (Array.isArray(value)) return value.length === 0;
+  if (isHash(value)) return Object.keys(value).length === 0;
+  if (value instanceof YamlSymbol) return value.name === "";
+  return false;
+}

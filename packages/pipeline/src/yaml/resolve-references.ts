@@ -1,0 +1,157 @@
+/**
+ * Replaces `!reference` tags as GitLab's `Gitlab::Ci::Config::Yaml::Tags::Resolver` does once
+ * includes and `extends` are merged:
+ *
+ * - a tag must be a non-empty sequence of strings, else "!reference <what was written> is not
+ *   valid";
+ * - its path is looked up in the merged, *unresolved* configuration with `Hash#dig`: only
+ *   mappings are walked, so a path through a list or through another `!reference` is not
+ *   found; a value that is missing, null or `false` gives "!reference [...] could not be
+ *   found";
+ * - the value found is itself resolved, so references nest (each tag is resolved once and
+ *   cached); meeting a tag that is being resolved gives "!reference [...] is part of a circular
+ *   chain";
+ * - a referenced list stays one item of the list that holds the tag
+ *   (`script: [!reference [.setup, script], echo hi]` gives a nested list). GitLab flattens it
+ *   later: `Entry::Commands` accepts lists of strings nested up to 10 levels (the "nest up to
+ *   10 levels" of GitLab's documentation) and flattens them.
+ *
+ * GitLab stops at the first error; this goes on and reports each failing tag once, the first
+ * diagnostic being GitLab's. GitLab versions before merge request 219221 left tags inside
+ * mappings inside a referenced list unresolved; this resolves them, as GitLab now does.
+ *
+ * Two guards GitLab lacks keep a hostile file from hanging the process: at most
+ * MAX_COPIED_NODES nodes may be produced, and references and data may nest MAX_NESTING deep.
+ */
+import { type Diagnostic, errorAt } from "../diagnostics.js";
+import { copyOrigin } from "../source-map.js";
+import { isHash, setOwn } from "./build-value.js";
+import { copyKeyClass } from "./key-classes.js";
+import { ReferenceTag } from "./reference-tag.js";
+import { rubyInspect } from "./ruby-inspect.js";
+
+const MAX_COPIED_NODES = 1_000_000;
+const MAX_NESTING = 1000;
+
+type Status = { state: "resolving" } | { state: "done"; value: unknown } | { state: "failed" };
+
+/** Thrown up to the outermost tag once a nested tag failed (its diagnostic already recorded). */
+class ResolveFailure extends Error {}
+
+const MISSING = Symbol("missing");
+
+export function resolveReferences(
+  config: Record<string, unknown>,
+  file: string,
+): { value: Record<string, unknown>; diagnostics: Diagnostic[] } {
+  const resolver = new Resolver(config, file);
+  try {
+    const value = resolver.walk(config, [], true) as Record<string, unknown>;
+    return { value, diagnostics: resolver.diagnostics };
+  } catch (error) {
+    if (error instanceof ResolveFailure)
+      return { value: config, diagnostics: resolver.diagnostics };
+    throw error;
+  }
+}
+
+class Resolver {
+  readonly diagnostics: Diagnostic[] = [];
+  private readonly status = new Map<ReferenceTag, Status>();
+  private copied = 0;
+  private nesting = 0;
+
+  constructor(
+    private readonly config: Record<string, unknown>,
+    private readonly file: string,
+  ) {}
+
+  /**
+   * A resolved copy of `value`. At the top (`contain`), a failing tag stays in place and the
+   * walk goes on; inside a referenced value the failure propagates to the tag being resolved.
+   */
+  walk(value: unknown, where: string[], contain: boolean): unknown {
+    if (value instanceof ReferenceTag) {
+      if (!contain) return this.resolve(value, where);
+      try {
+        return this.resolve(value, where);
+      } catch (error) {
+        if (error instanceof ResolveFailure) return value;
+        throw error;
+      }
+    }
+    if (!Array.isArray(value) && !isHash(value)) return value;
+    try {
+      this.enter(where, contain);
+      if (Array.isArray(value)) {
+        const list = value.map((item) => this.walk(item, where, contain));
+        copyOrigin(value, list);
+        return list;
+      }
+      const hash: Record<string, unknown> = {};
+      copyOrigin(value, hash);
+      for (const key of Object.keys(value)) {
+        setOwn(hash, key, this.walk(value[key], [...where, key], contain));
+        copyKeyClass(value, hash, key);
+      }
+      return hash;
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  /** One level deeper; the caller undoes `nesting` in a `finally`. */
+  private enter(where: string[], contain: boolean, tag?: ReferenceTag): void {
+    this.nesting += 1;
+    if (!contain) this.copied += 1;
+    const label = tag ? `!reference ${rubyInspect(tag.path)}` : "The configuration";
+    if (this.nesting > MAX_NESTING) this.fail(`${label} is nested too deeply`, where, tag);
+    if (this.copied > MAX_COPIED_NODES) this.fail(`${label} expands to too much data`, where, tag);
+  }
+
+  private resolve(tag: ReferenceTag, where: string[]): unknown {
+    const status = this.status.get(tag);
+    if (status?.state === "failed") throw new ResolveFailure();
+    if (status?.state === "done") return this.walk(status.value, where, false);
+    const shown = `!reference ${tag.invalid ?? rubyInspect(tag.path)}`;
+    if (tag.invalid !== undefined) this.failTag(tag, `${shown} is not valid`, where);
+    if (status?.state === "resolving")
+      this.failTag(tag, `${shown} is part of a circular chain`, where);
+    this.status.set(tag, { state: "resolving" });
+    try {
+      this.enter(where, false, tag);
+      const target = this.dig(tag.path);
+      const value = target === MISSING ? undefined : this.walk(target, tag.path, false);
+      if (value === undefined || value === null || value === false) {
+        this.failTag(tag, `${shown} could not be found`, where);
+      }
+      this.status.set(tag, { state: "done", value });
+      return value;
+    } catch (error) {
+      this.status.set(tag, { state: "failed" });
+      throw error;
+    } finally {
+      this.nesting -= 1;
+    }
+  }
+
+  /** `Hash#dig` over the unresolved configuration. */
+  private dig(path: string[]): unknown {
+    let node: unknown = this.config;
+    for (const key of path) {
+      if (!isHash(node) || !Object.hasOwn(node, key)) return MISSING;
+      node = node[key];
+    }
+    return node;
+  }
+
+  private failTag(tag: ReferenceTag, message: string, where: string[]): never {
+    this.status.set(tag, { state: "failed" });
+    this.fail(message, where, tag);
+  }
+
+  private fail(message: string, where: string[], tag?: ReferenceTag): never {
+    this.diagnostics.push(errorAt(message, where.join(":"), tag?.position, this.file));
+    throw new ResolveFailure();
+  }
+}
