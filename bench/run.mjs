@@ -414,6 +414,44 @@ function peerBench(peer, dir, options) {
 
 // ---------------------------------------------------------------------------------------------
 
+/**
+ * Compares the jobs two tools planned by name, stage, `when` and `allow_failure`. The peer names
+ * parallel instances `job: [1/3]` and matrix instances `job: [a,b]`; GitLab (and Conveyor) say
+ * `job 1/3` and `job: [a, b]`.
+ */
+function compareJobs(conveyorJobs, peerJobs) {
+  const peerName = (name) =>
+    name
+      .replace(/: \[(\d+)\/(\d+)\]$/, " $1/$2")
+      .replace(/: \[(.*)\]$/, (_, values) => `: [${values.split(",").join(", ")}]`);
+  const ours = new Map(conveyorJobs.map((job) => [job.name, job]));
+  const theirs = new Map(peerJobs.map((job) => [peerName(job.name), job]));
+  const onlyOurs = [...ours.keys()].filter((name) => !theirs.has(name));
+  const onlyTheirs = [...theirs.keys()].filter((name) => !ours.has(name));
+  const differ = [];
+  for (const [name, job] of ours) {
+    const other = theirs.get(name);
+    if (!other) continue;
+    const a = `${job.stage}/${job.when}/${job.allow_failure}`;
+    const b = `${other.stage}/${other.when}/${other.allow_failure}`;
+    if (a !== b) differ.push(`${name} (conveyor ${a}, gitlab-ci-local ${b})`);
+  }
+  if (onlyOurs.length + onlyTheirs.length + differ.length === 0) {
+    return {
+      same: true,
+      line: `agreement: both tools planned the same ${ours.size} jobs (name, stage, when, allow_failure)`,
+    };
+  }
+  const sample = (list) => list.slice(0, 5).join(", ") + (list.length > 5 ? ", …" : "");
+  const parts = [];
+  if (onlyOurs.length > 0)
+    parts.push(`${onlyOurs.length} only in conveyor's plan (${sample(onlyOurs)})`);
+  if (onlyTheirs.length > 0)
+    parts.push(`${onlyTheirs.length} only in gitlab-ci-local's (${sample(onlyTheirs)})`);
+  if (differ.length > 0) parts.push(`${differ.length} planned differently (${sample(differ)})`);
+  return { same: false, line: `agreement: the plans differ: ${parts.join("; ")}` };
+}
+
 /** The line of an error message that says what went wrong (plus a hint line, if any). */
 function headline(message) {
   const lines = message.split("\n").map((line) => line.trim());
@@ -460,6 +498,8 @@ async function main() {
   );
 
   const rows = [];
+  let conveyorJobs;
+  let peerJobs;
   const counts = { generated: summary.instances, expectedOnMain: summary.expectedOnMain };
 
   const missing = conveyorMissing();
@@ -473,6 +513,7 @@ async function main() {
     try {
       const { samples, plan } = conveyorProcess(repo.dir, options);
       counts.conveyorProcess = plan.jobs.length;
+      conveyorJobs = plan.jobs;
       rows.push({
         tool: "conveyor (process)",
         ...stats(samples),
@@ -524,6 +565,7 @@ async function main() {
         const active = listed.filter((job) => job.when !== "never");
         counts.peerListed = listed.length;
         counts.peerPlanned = active.length;
+        peerJobs = active;
         rows.push({
           tool: `gitlab-ci-local ${PEER_VERSION}`,
           ...stats(samples),
@@ -587,6 +629,11 @@ async function main() {
     const differ = `job counts differ: conveyor ${counts.conveyorProcess ?? "-"} vs gitlab-ci-local ${counts.peerPlanned ?? "-"} (expected ${counts.expectedOnMain})`;
     out.push(`NOTE: ${differ}`);
     notes.push(differ);
+  }
+  if (conveyorJobs && peerJobs) {
+    const agreement = compareJobs(conveyorJobs, peerJobs);
+    out.push(agreement.line);
+    if (!agreement.same) notes.push(agreement.line);
   }
   let verdict;
   if (base) {

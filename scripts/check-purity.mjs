@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The pipeline language is pure (ARCHITECTURE.md): no node: I/O, no wall clock, no randomness
 // in its product code. Tests and test helpers (src/testing/, *.test.ts) may do I/O.
-import { readFileSync, readdirSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;

@@ -4,7 +4,12 @@ import { execFileSync } from "node:child_process";
 /** Runs git with an argv array; undefined when git fails (not a repository, no such ref). */
 export function git(cwd: string, args: readonly string[]): string | undefined {
   try {
-    return execFileSync("git", args, { cwd, encoding: "utf8", stdio: ["ignore", "pipe", "ignore"], maxBuffer: 64 << 20 }).trimEnd();
+    return execFileSync("git", args, {
+      cwd,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 64 << 20,
+    }).trimEnd();
   } catch {
     return undefined;
   }

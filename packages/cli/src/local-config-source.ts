@@ -28,7 +28,10 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
     try {
       return await readFile(path, "utf8");
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === "ENOENT" || (error as NodeJS.ErrnoException).code === "EISDIR") {
+      if (
+        (error as NodeJS.ErrnoException).code === "ENOENT" ||
+        (error as NodeJS.ErrnoException).code === "EISDIR"
+      ) {
         return undefined;
       }
       throw error;
@@ -43,10 +46,14 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
       return options.fetchRemote(url);
     },
     readProject: async (project) => {
-      throw new Error(`include:project (${project}) needs a Conveyor server; it cannot be read from a local checkout`);
+      throw new Error(
+        `include:project (${project}) needs a Conveyor server; it cannot be read from a local checkout`,
+      );
     },
     readComponent: async (address) => {
-      throw new Error(`include:component (${address}) needs a Conveyor server; it cannot be read from a local checkout`);
+      throw new Error(
+        `include:component (${address}) needs a Conveyor server; it cannot be read from a local checkout`,
+      );
     },
   };
 }
@@ -55,11 +62,15 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
 export function httpFetcher(timeoutMs = 10_000, maxBytes = 1 << 20): RemoteFetcher {
   return async (url) => {
     if (!/^https?:\/\//.test(url)) throw new Error(`remote include must be an http(s) URL: ${url}`);
-    const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), redirect: "follow" });
+    const response = await fetch(url, {
+      signal: AbortSignal.timeout(timeoutMs),
+      redirect: "follow",
+    });
     if (response.status === 404) return undefined;
     if (!response.ok) throw new Error(`remote include ${url} answered HTTP ${response.status}`);
     const text = await response.text();
-    if (text.length > maxBytes) throw new Error(`remote include ${url} is larger than ${maxBytes} bytes`);
+    if (text.length > maxBytes)
+      throw new Error(`remote include ${url} is larger than ${maxBytes} bytes`);
     return text;
   };
 }

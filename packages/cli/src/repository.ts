@@ -42,9 +42,15 @@ export function parseRemote(url: string): { path: string; serverUrl?: string } |
   if (scp) return { path: scp[2] as string, serverUrl: `https://${scp[1]}` };
   try {
     const parsed = new URL(url);
-    const path = parsed.pathname.replace(/^\/+/, "").replace(/\.git\/?$/, "").replace(/\/+$/, "");
+    const path = parsed.pathname
+      .replace(/^\/+/, "")
+      .replace(/\.git\/?$/, "")
+      .replace(/\/+$/, "");
     if (!path) return undefined;
-    const serverUrl = parsed.protocol === "file:" ? undefined : `${parsed.protocol === "http:" ? "http" : "https"}://${parsed.host}`;
+    const serverUrl =
+      parsed.protocol === "file:"
+        ? undefined
+        : `${parsed.protocol === "http:" ? "http" : "https"}://${parsed.host}`;
     return serverUrl ? { path, serverUrl } : { path };
   } catch {
     return undefined;

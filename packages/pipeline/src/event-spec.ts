@@ -41,12 +41,15 @@ export function buildEvent(spec: EventSpec): PipelineEvent {
   }
   const source = (spec.source ?? "push") as PipelineSource;
   if (!PIPELINE_SOURCES.includes(source)) {
-    throw new EventSpecError(`unknown pipeline source '${spec.source}'; one of: ${PIPELINE_SOURCES.join(", ")}`);
+    throw new EventSpecError(
+      `unknown pipeline source '${spec.source}'; one of: ${PIPELINE_SOURCES.join(", ")}`,
+    );
   }
   const defaultBranch = spec.defaultBranch ?? "main";
-  const ref = spec.tag !== undefined
-    ? { kind: "tag" as const, name: spec.tag }
-    : { kind: "branch" as const, name: spec.branch ?? defaultBranch };
+  const ref =
+    spec.tag !== undefined
+      ? { kind: "tag" as const, name: spec.tag }
+      : { kind: "branch" as const, name: spec.branch ?? defaultBranch };
   const message = spec.commitMessage ?? "Conveyor plan";
   const event: PipelineEvent = {
     source,
@@ -56,7 +59,9 @@ export function buildEvent(spec: EventSpec): PipelineEvent {
       beforeSha: spec.beforeSha ?? ZERO_SHA,
       message,
       title: message.split("\n", 1)[0] ?? "",
-      ...(spec.commitAuthor ? { authorName: spec.commitAuthor.name, authorEmail: spec.commitAuthor.email } : {}),
+      ...(spec.commitAuthor
+        ? { authorName: spec.commitAuthor.name, authorEmail: spec.commitAuthor.email }
+        : {}),
       ...(spec.commitTimestamp ? { timestamp: spec.commitTimestamp } : {}),
     },
     project: {

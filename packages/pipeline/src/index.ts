@@ -11,7 +11,25 @@ export type {
 } from "./event.js";
 export { PIPELINE_SOURCES } from "./event.js";
 export { buildEvent, type EventSpec, EventSpecError } from "./event-spec.js";
-export { hasErrors, type LoadedPipeline, type LoadOptions, loadPipeline, planLoaded } from "./load-pipeline.js";
+export {
+  hasErrors,
+  type LoadedPipeline,
+  type LoadOptions,
+  loadPipeline,
+  planLoaded,
+} from "./load-pipeline.js";
 export type { CompiledJob, CompiledPipeline } from "./plan/compile.js";
-export { type JobWhen, type Plan, type PlannedJob, planPipeline } from "./plan/plan.js";
-export { diagnosticToJson, type DiagnosticJson, type PlanJson, planToJson } from "./plan/plan-json.js";
+export {
+  type ChangedPathsComparedTo,
+  type JobWhen,
+  type Plan,
+  type PlannedJob,
+  type PlanOptions,
+  planPipeline,
+} from "./plan/plan.js";
+export {
+  type DiagnosticJson,
+  diagnosticToJson,
+  type PlanJson,
+  planToJson,
+} from "./plan/plan-json.js";

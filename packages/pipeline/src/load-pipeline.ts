@@ -4,8 +4,9 @@
  * `!reference` → validate (schema, then GitLab's logical checks) → compile.
  * The only I/O is through the ConfigSource port, during include resolution.
  */
+
+import { type ConfigMap, isMap } from "./compose/deep-merge.js";
 import { applyExtends } from "./compose/extends.js";
-import type { ConfigMap } from "./compose/deep-merge.js";
 import type { ConfigSource } from "./config-source.js";
 import type { Diagnostic } from "./diagnostics.js";
 import type { PipelineEvent } from "./event.js";
@@ -13,7 +14,7 @@ import { resolveIncludes } from "./include/index.js";
 import { checkGraph } from "./lint/graph.js";
 import { checkJobs } from "./lint/jobs.js";
 import { type CompiledPipeline, compilePipeline } from "./plan/compile.js";
-import { type Plan, planPipeline, ruleContext } from "./plan/plan.js";
+import { type Plan, type PlanOptions, planPipeline, ruleContext } from "./plan/plan.js";
 import { expandedScope, pipelineVariables } from "./plan/variables.js";
 import { flattenRules, matchRule } from "./rules/rules.js";
 import { validateSchema } from "./schema/index.js";
@@ -83,9 +84,12 @@ export async function loadPipeline(text: string, options: LoadOptions): Promise<
   diagnostics.push(...referenced.diagnostics);
   if (hasErrors(diagnostics)) return empty();
 
-  const config = referenced.value;
-  diagnostics.push(...validateSchema(config, file));
-  diagnostics.push(...checkJobs(config, file));
+  const config = flattenNestedRules(referenced.value);
+  // The schema and GitLab's own entry checks overlap (a job with no script, `when: never`):
+  // one finding is reported once.
+  diagnostics.push(
+    ...uniqueFindings([...validateSchema(config, file), ...checkJobs(config, file)]),
+  );
   const compiled = compilePipeline(config, file);
   diagnostics.push(...compiled.problems);
   if (!hasErrors(diagnostics)) diagnostics.push(...checkGraph(compiled, file));
@@ -93,12 +97,47 @@ export async function loadPipeline(text: string, options: LoadOptions): Promise<
 }
 
 /** The pipeline for `event`, or the configuration's errors as a pipeline that was not created. */
-export function planLoaded(loaded: LoadedPipeline, event: PipelineEvent): Plan {
+export function planLoaded(
+  loaded: LoadedPipeline,
+  event: PipelineEvent,
+  options: PlanOptions = {},
+): Plan {
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (errors.length > 0) {
-    return { created: false, reason: errors[0]?.message, stages: [], jobs: [], variables: {}, errors };
+    return {
+      created: false,
+      reason: errors[0]?.message,
+      stages: [],
+      jobs: [],
+      variables: {},
+      errors,
+    };
   }
-  return planPipeline(loaded.compiled, event, loaded.file);
+  return planPipeline(loaded.compiled, event, loaded.file, options);
+}
+
+/**
+ * `rules` may nest arrays (a `!reference` to another job's rules inside a list); GitLab
+ * flattens them before validating (`Entry::Rules`), so the schema sees a flat list.
+ */
+function flattenNestedRules(config: ConfigMap): ConfigMap {
+  const flatten = (owner: unknown) => {
+    if (isMap(owner) && Array.isArray(owner.rules) && owner.rules.some(Array.isArray)) {
+      owner.rules = owner.rules.flat(10);
+    }
+  };
+  for (const value of Object.values(config)) flatten(value);
+  return config;
+}
+
+function uniqueFindings(found: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return found.filter((d) => {
+    const key = `${d.file}\0${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -1,16 +1,25 @@
 /** `conveyor lint [FILE] [--json]`: exit 0 when valid, 1 with `FILE:LINE:COL: message` lines when not. */
-import { diagnosticToJson, type Diagnostic } from "@conveyor/pipeline";
+
+import { parseArgs } from "node:util";
+import { type Diagnostic, diagnosticToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { loadForCommand } from "./load.js";
-import { EVENT_OPTIONS, FILE_OPTION, parseCommandArgs, parseVars, pipelineFile } from "./options.js";
+import { EVENT_OPTIONS, FILE_OPTION, parseVars, pipelineFile, usageErrors } from "./options.js";
 
 export async function lintCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...FILE_OPTION,
-    ...EVENT_OPTIONS,
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        ...FILE_OPTION,
+        ...EVENT_OPTIONS,
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     io.stdout.write("usage: conveyor lint [FILE] [--file FILE] [--json] [--no-remote]\n");
     return 0;
@@ -24,7 +33,9 @@ export async function lintCommand(args: string[], io: Io): Promise<number> {
   });
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (values.json) {
-    io.stdout.write(`${JSON.stringify({ valid: errors.length === 0, errors: errors.map(diagnosticToJson) }, null, 2)}\n`);
+    io.stdout.write(
+      `${JSON.stringify({ valid: errors.length === 0, errors: errors.map(diagnosticToJson) }, null, 2)}\n`,
+    );
   } else {
     for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
     if (errors.length === 0) io.stdout.write(`${file}: valid\n`);

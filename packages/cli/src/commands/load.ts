@@ -39,7 +39,9 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    throw new UsageError(code === "ENOENT" ? `${request.file}: no such file` : `${request.file}: ${String(error)}`);
+    throw new UsageError(
+      code === "ENOENT" ? `${request.file}: no such file` : `${request.file}: ${String(error)}`,
+    );
   }
   const repository = inspectRepository(dirname(path));
   const inRepo = relative(repository.root, path);

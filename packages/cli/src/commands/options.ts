@@ -1,5 +1,4 @@
 /** Options shared by the commands that read a pipeline and an event. */
-import { parseArgs } from "node:util";
 import { UsageError } from "../io.js";
 
 export const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
@@ -14,11 +13,10 @@ export const EVENT_OPTIONS = {
   "no-remote": { type: "boolean" },
 } as const;
 
-type Spec = Parameters<typeof parseArgs>[0] extends infer T ? T extends { options?: infer O } ? O : never : never;
-
-export function parseCommandArgs<O extends Spec>(args: string[], options: O) {
+/** Runs an argv parse, turning its errors into usage errors (exit 2). */
+export function usageErrors<T>(parse: () => T): T {
   try {
-    return parseArgs({ args, options, allowPositionals: true, strict: true });
+    return parse();
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
@@ -37,7 +35,8 @@ export function parseVars(pairs: readonly string[] | undefined): Record<string, 
 
 /** The file named by `--file` or the one positional argument, else `.gitlab-ci.yml`. */
 export function pipelineFile(values: { file?: string | undefined }, positionals: string[]): string {
-  if (positionals.length > 1) throw new UsageError(`expected at most one file, got ${positionals.join(" ")}`);
+  if (positionals.length > 1)
+    throw new UsageError(`expected at most one file, got ${positionals.join(" ")}`);
   if (values.file && positionals[0] && values.file !== positionals[0]) {
     throw new UsageError("give the file either as --file or as the argument, not both");
   }

@@ -1,9 +1,11 @@
 /** `conveyor plan [FILE] [event flags] [--json]`: the pipeline GitLab would create. */
+
+import { parseArgs } from "node:util";
 import { type Plan, planLoaded, planToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { formatDiagnostic } from "./lint.js";
 import { loadForCommand } from "./load.js";
-import { EVENT_OPTIONS, FILE_OPTION, parseCommandArgs, parseVars, pipelineFile } from "./options.js";
+import { EVENT_OPTIONS, FILE_OPTION, parseVars, pipelineFile, usageErrors } from "./options.js";
 import { renderTable } from "./table.js";
 
 const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
@@ -12,12 +14,19 @@ const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
 `;
 
 export async function planCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = parseCommandArgs(args, {
-    ...FILE_OPTION,
-    ...EVENT_OPTIONS,
-    json: { type: "boolean" },
-    help: { type: "boolean", short: "h" },
-  });
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        ...FILE_OPTION,
+        ...EVENT_OPTIONS,
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
   if (values.help) {
     io.stdout.write(USAGE);
     return 0;

@@ -11,7 +11,12 @@ export function isMap(value: unknown): value is ConfigMap {
 /** Sets an own property even when the key is `__proto__`. */
 export function setEntry(target: ConfigMap, key: string, value: unknown): void {
   if (key === "__proto__") {
-    Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(target, key, {
+      value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   } else {
     target[key] = value;
   }

@@ -7,8 +7,18 @@ import { applyExtends, MAX_EXTENDS_NESTING } from "./extends.js";
 test("extends deep-merges hashes and replaces arrays, the job's keys winning", () => {
   const { config, diagnostics } = applyExtends(
     {
-      ".tests": { script: ["rake test"], stage: "test", variables: { A: "1", B: "1" }, only: { refs: ["branches"] } },
-      rspec: { extends: ".tests", script: ["rake rspec"], variables: { B: "2" }, only: { variables: ["$RSPEC"] } },
+      ".tests": {
+        script: ["rake test"],
+        stage: "test",
+        variables: { A: "1", B: "1" },
+        only: { refs: ["branches"] },
+      },
+      rspec: {
+        extends: ".tests",
+        script: ["rake rspec"],
+        variables: { B: "2" },
+        only: { variables: ["$RSPEC"] },
+      },
     },
     ".gitlab-ci.yml",
   );
@@ -32,7 +42,13 @@ test("multi-level and multiple extends merge bases in the order listed", () => {
     },
     "f.yml",
   );
-  assert.deepEqual(config.job, { image: "b", tags: ["c"], retry: 1, extends: [".b", ".c"], script: "x" });
+  assert.deepEqual(config.job, {
+    image: "b",
+    tags: ["c"],
+    retry: 1,
+    extends: [".b", ".c"],
+    script: "x",
+  });
 });
 
 test("unknown base, circular chain and too deep nesting give GitLab's messages", () => {
@@ -47,7 +63,10 @@ test("unknown base, circular chain and too deep nesting give GitLab's messages",
   const chain: Record<string, unknown> = { j0: { script: "x" } };
   for (let i = 1; i <= MAX_EXTENDS_NESTING + 2; i++) chain[`j${i}`] = { extends: `j${i - 1}` };
   const deep = applyExtends(chain, "f").diagnostics.map((d) => d.message);
-  assert.ok(deep.some((m) => m.endsWith("nesting too deep in `extends`")), deep.join("; "));
+  assert.ok(
+    deep.some((m) => m.endsWith("nesting too deep in `extends`")),
+    deep.join("; "),
+  );
 
   const shallow: Record<string, unknown> = { j0: { script: "x" } };
   for (let i = 1; i <= MAX_EXTENDS_NESTING; i++) shallow[`j${i}`] = { extends: `j${i - 1}` };
@@ -78,5 +97,8 @@ test("a done base that makes a later chain too deep is still reported", () => {
   for (let i = 1; i <= MAX_EXTENDS_NESTING + 2; i++) chain[`j${i}`] = { extends: `j${i - 1}` };
   const messages = applyExtends(chain, "f").diagnostics.map((d) => d.message);
   assert.ok(messages.length >= 1);
-  assert.ok(messages.every((m) => m.endsWith(": nesting too deep in `extends`")), messages.join("; "));
+  assert.ok(
+    messages.every((m) => m.endsWith(": nesting too deep in `extends`")),
+    messages.join("; "),
+  );
 });

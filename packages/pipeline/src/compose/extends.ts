@@ -6,7 +6,7 @@
  * Docs: https://docs.gitlab.com/ci/yaml/#extends
  */
 import { type Diagnostic, errorAt } from "../diagnostics.js";
-import { positionOf } from "../source-map.js";
+import { copyOrigin, positionOf } from "../source-map.js";
 import { type ConfigMap, deepMerge, isMap } from "./deep-merge.js";
 
 /** GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: a chain deeper than this is refused. */
@@ -19,6 +19,7 @@ export interface ExtendsResult {
 
 export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
   const result: ConfigMap = { ...config };
+  copyOrigin(config, result);
   const diagnostics: Diagnostic[] = [];
   const done = new Map<string, { value: ConfigMap }>();
   /** For each extended key, its longest chain of extending bases, itself first. */
@@ -27,7 +28,11 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
 
   const fail = (key: string, message: string) => {
     failed.add(key);
-    diagnostics.push(errorAt(message, key, positionOf(config, key), file));
+    // Reported at the entry's `extends:` key, where the fix belongs.
+    const entry = config[key];
+    diagnostics.push(
+      errorAt(message, key, positionOf(entry, "extends") ?? positionOf(config, key), file),
+    );
   };
 
   const extend = (key: string, ancestors: string[]): ConfigMap | undefined => {
@@ -40,7 +45,10 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
       // without walking the chain again (a diamond of bases would make that exponential).
       const chain = chains.get(key) ?? [key];
       if (ancestors.length + chain.length - 1 > MAX_EXTENDS_NESTING) {
-        fail(chain[MAX_EXTENDS_NESTING + 1 - ancestors.length] ?? key, `${chain[MAX_EXTENDS_NESTING + 1 - ancestors.length] ?? key}: nesting too deep in \`extends\``);
+        fail(
+          chain[MAX_EXTENDS_NESTING + 1 - ancestors.length] ?? key,
+          `${chain[MAX_EXTENDS_NESTING + 1 - ancestors.length] ?? key}: nesting too deep in \`extends\``,
+        );
         return undefined;
       }
       return cached.value;
@@ -78,7 +86,10 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
       const baseChain = chains.get(base) ?? [];
       if (baseChain.length > longest.length) longest = baseChain;
     }
-    const final = deepMerge(extendedBases.reduce<ConfigMap>((acc, base) => deepMerge(acc, base), {}), value);
+    const final = deepMerge(
+      extendedBases.reduce<ConfigMap>((acc, base) => deepMerge(acc, base), {}),
+      value,
+    );
     done.set(key, { value: final });
     chains.set(key, [key, ...longest]);
     return final;

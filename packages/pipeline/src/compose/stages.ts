@@ -8,7 +8,10 @@ export const DEFAULT_STAGES = ["build", "test", "deploy"] as const;
 export const DEFAULT_JOB_STAGE = "test";
 
 export function pipelineStages(declared: unknown): string[] {
-  const base = Array.isArray(declared) ? declared.map((s) => String(s)) : [...DEFAULT_STAGES];
+  // Nested lists (from YAML aliases of stage lists) are flattened, as GitLab does.
+  const base = Array.isArray(declared)
+    ? declared.flat(10).map((s) => String(s))
+    : [...DEFAULT_STAGES];
   const inner = base.filter((stage) => stage !== ".pre" && stage !== ".post");
   return [".pre", ...inner, ".post"];
 }

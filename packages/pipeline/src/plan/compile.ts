@@ -7,10 +7,10 @@ import { type ConfigMap, isMap } from "../compose/deep-merge.js";
 import { applyDefaults, effectiveDefaults } from "../compose/inherit.js";
 import { isJobKey } from "../compose/keywords.js";
 import { DEFAULT_JOB_STAGE, pipelineStages } from "../compose/stages.js";
-import { type JobInstance, expandParallel } from "./parallel.js";
+import type { Diagnostic, SourcePosition } from "../diagnostics.js";
+import { positionAtPath, positionOf } from "../source-map.js";
 import { parseYamlVariables, type Variable } from "../variables/index.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { positionAtPath } from "../source-map.js";
+import { expandParallel, type JobInstance } from "./parallel.js";
 
 export interface CompiledJob {
   /** The job's key in the YAML. */
@@ -21,12 +21,16 @@ export interface CompiledJob {
   /** The job's own `variables:` (unexpanded, as written); globals are added when planning. */
   ownVariables: Variable[];
   instances: JobInstance[];
+  /** Where the job's name is written. */
+  position?: SourcePosition;
 }
 
 export interface CompiledPipeline {
   stages: string[];
   variables: Variable[];
   workflow: ConfigMap | undefined;
+  /** `workflow:rules` exist: jobs then get no default `only`. */
+  hasWorkflowRules: boolean;
   jobs: CompiledJob[];
   /** Problems GitLab reports while reading `variables:` blocks. */
   problems: Diagnostic[];
@@ -35,7 +39,12 @@ export interface CompiledPipeline {
 export function compilePipeline(config: ConfigMap, file = ".gitlab-ci.yml"): CompiledPipeline {
   const defaults = effectiveDefaults(config);
   const problems: Diagnostic[] = [];
-  const readVariables = (block: unknown, path: string[], label: string, scope: "global" | "job") => {
+  const readVariables = (
+    block: unknown,
+    path: string[],
+    label: string,
+    scope: "global" | "job",
+  ) => {
     const parsed = parseYamlVariables(block, label, { scope });
     for (const problem of parsed.problems) {
       const at = positionAtPath(config, path);
@@ -54,11 +63,18 @@ export function compilePipeline(config: ConfigMap, file = ".gitlab-ci.yml"): Com
   for (const [name, value] of Object.entries(config)) {
     if (!isJobKey(name) || !isMap(value)) continue;
     const definition = applyDefaults(value, defaults);
+    const position = positionOf(config, name);
     jobs.push({
+      ...(position ? { position } : {}),
       name,
       definition,
       stage: typeof value.stage === "string" ? value.stage : DEFAULT_JOB_STAGE,
-      ownVariables: readVariables(value.variables, [name, "variables"], `jobs:${name}:variables`, "job"),
+      ownVariables: readVariables(
+        value.variables,
+        [name, "variables"],
+        `jobs:${name}:variables`,
+        "job",
+      ),
       instances: expandParallel(name, value.parallel),
     });
   }
@@ -66,6 +82,10 @@ export function compilePipeline(config: ConfigMap, file = ".gitlab-ci.yml"): Com
     stages: pipelineStages(config.stages),
     variables: globals,
     workflow: isMap(config.workflow) ? config.workflow : undefined,
+    hasWorkflowRules:
+      isMap(config.workflow) &&
+      config.workflow.rules !== undefined &&
+      config.workflow.rules !== null,
     jobs,
     problems,
   };

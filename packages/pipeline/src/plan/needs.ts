@@ -43,7 +43,10 @@ export function parseNeeds(value: unknown): NeedSpec[] | null {
 }
 
 /** Instance names a need resolves to, given the instances of each job present in the pipeline. */
-export function resolveNeed(need: NeedSpec, present: ReadonlyMap<string, readonly string[]>): string[] {
+export function resolveNeed(
+  need: NeedSpec,
+  present: ReadonlyMap<string, readonly string[]>,
+): string[] {
   const instances = present.get(need.job) ?? [];
   if (!need.instances) return [...instances];
   return need.instances.filter((name) => instances.includes(name));

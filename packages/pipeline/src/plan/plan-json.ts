@@ -5,7 +5,6 @@ import type { Plan } from "./plan.js";
 export interface PlanJson {
   created: boolean;
   reason?: string;
-  name?: string;
   stages: string[];
   jobs: PlanJobJson[];
   errors: DiagnosticJson[];
@@ -33,7 +32,6 @@ export function planToJson(plan: Plan): PlanJson {
   return {
     created: plan.created,
     ...(plan.reason !== undefined ? { reason: plan.reason } : {}),
-    ...(plan.name !== undefined ? { name: plan.name } : {}),
     stages: plan.stages,
     jobs: plan.jobs.map((job) => ({
       name: job.name,

@@ -9,7 +9,13 @@ test("ci/yaml/#stages: default stages, a job without stage runs in test, only us
   const plan = await planText("a:\n  script: x\nb:\n  stage: build\n  script: x\n");
   assert.equal(plan.created, true);
   assert.deepEqual(plan.stages, ["build", "test"]);
-  assert.deepEqual(plan.jobs.map((j) => [j.name, j.stage]), [["b", "build"], ["a", "test"]]);
+  assert.deepEqual(
+    plan.jobs.map((j) => [j.name, j.stage]),
+    [
+      ["b", "build"],
+      ["a", "test"],
+    ],
+  );
   assert.equal(plan.jobs[0]?.needs, null);
 });
 
@@ -28,7 +34,10 @@ other:
     - if: $CI_COMMIT_TAG
 `;
   assert.deepEqual(whens(await planText(yaml, { branch: "main" })), { job: "manual" });
-  assert.deepEqual(whens(await planText(yaml, { tag: "v1" })), { job: "on_success", other: "on_success" });
+  assert.deepEqual(whens(await planText(yaml, { tag: "v1" })), {
+    job: "on_success",
+    other: "on_success",
+  });
   const none = await planText(yaml, { branch: "dev" });
   assert.equal(none.created, false);
   assert.equal(none.reason, NO_JOBS);
@@ -52,16 +61,23 @@ rules-manual-allowed:
   const plan = await planText(yaml);
   assert.deepEqual(
     plan.jobs.map((j) => [j.name, j.allowFailure]),
-    [["plain-manual", true], ["rules-manual", false], ["rules-manual-allowed", true]],
+    [
+      ["plain-manual", true],
+      ["rules-manual", false],
+      ["rules-manual-allowed", true],
+    ],
   );
 });
 
 test("ci/yaml/deprecated_keywords: without rules or only, jobs run for branches and tags but not merge requests", async () => {
   const yaml = "job:\n  script: x\nmr:\n  script: x\n  only: [merge_requests]\n";
   assert.deepEqual(whens(await planText(yaml, { branch: "feature" })), { job: "on_success" });
-  assert.deepEqual(whens(await planText(yaml, { source: "merge_request_event", branch: "feature" })), {
-    mr: "on_success",
-  });
+  assert.deepEqual(
+    whens(await planText(yaml, { source: "merge_request_event", branch: "feature" })),
+    {
+      mr: "on_success",
+    },
+  );
 });
 
 test("only/except: refs regex, keywords and except winning", async () => {
@@ -76,9 +92,15 @@ scheduled:
   script: x
   only: [schedules]
 `;
-  assert.deepEqual(whens(await planText(yaml, { branch: "release-1" })), { release: "on_success", "not-tags": "on_success" });
+  assert.deepEqual(whens(await planText(yaml, { branch: "release-1" })), {
+    release: "on_success",
+    "not-tags": "on_success",
+  });
   assert.deepEqual(whens(await planText(yaml, { tag: "release-1" })), { release: "on_success" });
-  assert.deepEqual(Object.keys(whens(await planText(yaml, { source: "schedule" }))), ["not-tags", "scheduled"]);
+  assert.deepEqual(Object.keys(whens(await planText(yaml, { source: "schedule" }))), [
+    "not-tags",
+    "scheduled",
+  ]);
 });
 
 test("ci/yaml/#needs: a need on a parallel job lists every instance; optional needs on absent jobs drop", async () => {
@@ -100,10 +122,14 @@ test:
 });
 
 test("a need on a job the rules left out stops the pipeline with GitLab's message", async () => {
-  const yaml = "build:\n  stage: build\n  script: x\n  rules: [{ if: $NEVER }]\ntest:\n  script: x\n  needs: [build]\n";
+  const yaml =
+    "build:\n  stage: build\n  script: x\n  rules: [{ if: $NEVER }]\ntest:\n  script: x\n  needs: [build]\n";
   const plan = await planText(yaml);
   assert.equal(plan.created, false);
-  assert.match(plan.errors[0]?.message ?? "", /^'test' job needs 'build' job, but 'build' does not exist in the pipeline\./);
+  assert.match(
+    plan.errors[0]?.message ?? "",
+    /^'test' job needs 'build' job, but 'build' does not exist in the pipeline\./,
+  );
 });
 
 test("ci/yaml/workflow: no matching workflow rule means no pipeline; rule variables reach jobs", async () => {
@@ -139,7 +165,13 @@ b:
       start_in: 1 day
 `;
   const plan = await planText(yaml);
-  assert.deepEqual(plan.jobs.map((j) => [j.name, j.when, j.startIn]), [["a", "delayed", "30 minutes"], ["b", "delayed", "1 day"]]);
+  assert.deepEqual(
+    plan.jobs.map((j) => [j.name, j.when, j.startIn]),
+    [
+      ["a", "delayed", "30 minutes"],
+      ["b", "delayed", "1 day"],
+    ],
+  );
 });
 
 test("ci/yaml/#inherit and #default: defaults and global variables reach jobs unless inherit says no", async () => {
@@ -177,7 +209,10 @@ deploy:
     - if: $PROVIDER == "aws"
 `;
   const plan = await planText(yaml);
-  assert.deepEqual(plan.jobs.map((j) => [j.name, j.variables.PROVIDER]), [["deploy: [aws]", "aws"]]);
+  assert.deepEqual(
+    plan.jobs.map((j) => [j.name, j.variables.PROVIDER]),
+    [["deploy: [aws]", "aws"]],
+  );
 });
 
 test("ci/yaml/#ruleschanges and #rulesexists: changes needs a matching changed path, exists a matching file", async () => {
@@ -191,7 +226,11 @@ docker:
   rules:
     - exists: [Dockerfile]
 `;
-  const changed = await planText(yaml, { changed: ["docs/guide/a.md"] }, { local: { Dockerfile: "FROM x" } });
+  const changed = await planText(
+    yaml,
+    { changed: ["docs/guide/a.md"] },
+    { local: { Dockerfile: "FROM x" } },
+  );
   assert.deepEqual(Object.keys(whens(changed)), ["docs", "docker"]);
   const unrelated = await planText(yaml, { changed: ["src/a.ts"] });
   assert.equal(unrelated.created, false);

@@ -6,12 +6,17 @@
  */
 import { type ConfigMap, isMap } from "../compose/deep-merge.js";
 import { inheritsVariable } from "../compose/inherit.js";
-import { type Diagnostic, errorAtKey as at } from "../diagnostics.js";
+import { errorAtKey as at, type Diagnostic } from "../diagnostics.js";
 import type { PipelineEvent } from "../event.js";
 import type { RuleContext } from "../rules/context.js";
 import { isIncludedByPolicies, toPolicy } from "../rules/only-except.js";
 import { flattenRules, matchRule, type RuleMap } from "../rules/rules.js";
-import { expandVariables, jobVariableError, parseYamlVariables, type Variable } from "../variables/index.js";
+import {
+  expandVariables,
+  jobVariableError,
+  parseYamlVariables,
+  type Variable,
+} from "../variables/index.js";
 import type { CompiledJob, CompiledPipeline } from "./compile.js";
 import { type NeedSpec, parseNeeds, resolveNeed } from "./needs.js";
 import type { JobInstance } from "./parallel.js";
@@ -65,7 +70,8 @@ export interface Plan {
 }
 
 export const WORKFLOW_FILTERED = "Pipeline filtered out by workflow rules.";
-export const NO_JOBS = "No stages / jobs for this pipeline.";
+export const NO_JOBS =
+  "Pipeline will not run for the selected trigger. The rules configuration prevented any jobs from being added to the pipeline.";
 
 interface PipelineScope {
   event: PipelineEvent;
@@ -74,18 +80,34 @@ interface PipelineScope {
   globals: Variable[];
   predefined: Variable[];
   given: Variable[];
+  hasWorkflowRules: boolean;
+  compareTo: ChangedPathsComparedTo | undefined;
   errors: Diagnostic[];
+}
+
+/** Paths changed between the pipeline's commit and `ref` (`rules:changes:compare_to`). */
+export type ChangedPathsComparedTo = (ref: string) => readonly string[] | undefined;
+
+export interface PlanOptions {
+  compareTo?: ChangedPathsComparedTo;
 }
 
 type Draft = PlannedJob & { needSpecs: NeedSpec[] | null };
 
-export function planPipeline(compiled: CompiledPipeline, event: PipelineEvent, file: string): Plan {
+export function planPipeline(
+  compiled: CompiledPipeline,
+  event: PipelineEvent,
+  file: string,
+  options: PlanOptions = {},
+): Plan {
   const scope: PipelineScope = {
     event,
     file,
     globals: compiled.variables,
     predefined: pipelinePredefined(event),
     given: pipelineVariables(event),
+    hasWorkflowRules: compiled.hasWorkflowRules,
+    compareTo: options.compareTo,
     errors: [],
   };
   const notCreated = (reason: string): Plan => ({
@@ -101,7 +123,13 @@ export function planPipeline(compiled: CompiledPipeline, event: PipelineEvent, f
   let autoCancel = isMap(workflow?.auto_cancel) ? workflow.auto_cancel : undefined;
   if (workflow && workflow.rules !== undefined && workflow.rules !== null) {
     const { lookup } = expandedScope([...scope.predefined, ...scope.globals, ...scope.given]);
-    const rule = safeMatch(workflow.rules, ruleContext(event, lookup), "workflow:rules", workflow, scope);
+    const rule = safeMatch(
+      workflow.rules,
+      ruleContext(event, lookup, scope.compareTo),
+      "workflow:rules",
+      workflow,
+      scope,
+    );
     if (scope.errors.length > 0) return notCreated(scope.errors[0]?.message ?? WORKFLOW_FILTERED);
     if (!rule || rule.when === "never") return notCreated(WORKFLOW_FILTERED);
     const ruleVariables = parseYamlVariables(rule.variables, "workflow:rules:variables", {
@@ -125,9 +153,14 @@ export function planPipeline(compiled: CompiledPipeline, event: PipelineEvent, f
   const stageIndex = new Map(compiled.stages.map((stage, i) => [stage, i]));
   const jobs = drafts
     .map((draft, i) => ({ draft, i }))
-    .sort((a, b) => (stageIndex.get(a.draft.stage) ?? 0) - (stageIndex.get(b.draft.stage) ?? 0) || a.i - b.i)
+    .sort(
+      (a, b) =>
+        (stageIndex.get(a.draft.stage) ?? 0) - (stageIndex.get(b.draft.stage) ?? 0) || a.i - b.i,
+    )
     .map(({ draft: { needSpecs: _specs, ...job } }) => job);
-  if (jobs.length === 0) return notCreated(NO_JOBS);
+  // A pipeline of nothing but `.pre`/`.post` jobs is not created either.
+  if (jobs.every((job) => job.stage === ".pre" || job.stage === ".post"))
+    return notCreated(NO_JOBS);
 
   const plan: Plan = {
     created: true,
@@ -149,21 +182,33 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   const yaml: Variable[] = [
     ...scope.globals.filter((variable) => inheritsVariable(def, variable.key)),
     ...job.ownVariables,
-    ...Object.entries(instance.matrix ?? {}).map(([key, value]): Variable => ({ key, value, source: "matrix" })),
+    ...Object.entries(instance.matrix ?? {}).map(
+      ([key, value]): Variable => ({ key, value, source: "matrix" }),
+    ),
   ];
   const jobWhen = typeof def.when === "string" ? def.when : "on_success";
   const predefined = jobPredefined(scope.event, {
     name: instance.name,
     stage: job.stage,
     when: jobWhen,
-    ...(instance.nodeTotal !== undefined ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal } : {}),
+    ...(instance.nodeTotal !== undefined
+      ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal }
+      : {}),
   });
   const { lookup, error } = expandedScope([...predefined, ...yaml, ...scope.given]);
   if (error !== undefined) {
-    scope.errors.push(at(jobVariableError(instance.name, error), `jobs:${job.name}:variables`, def, "variables", scope.file));
+    scope.errors.push(
+      at(
+        jobVariableError(instance.name, error),
+        `jobs:${job.name}:variables`,
+        def,
+        "variables",
+        scope.file,
+      ),
+    );
     return undefined;
   }
-  const context = ruleContext(scope.event, lookup);
+  const context = ruleContext(scope.event, lookup, scope.compareTo);
 
   let when = jobWhen;
   let startIn = typeof def.start_in === "string" ? def.start_in : undefined;
@@ -182,11 +227,21 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
       allowFailure = ruleAllow.value ?? allowFailure;
       exitCodes = ruleAllow.exitCodes;
     }
-    yaml.push(...parseYamlVariables(rule.variables, `jobs:${job.name}:rules:variables`, { scope: "rules" }).variables);
+    yaml.push(
+      ...parseYamlVariables(rule.variables, `jobs:${job.name}:rules:variables`, { scope: "rules" })
+        .variables,
+    );
     if (rule.needs !== undefined) needSpecs = parseNeeds(rule.needs);
   } else {
     try {
-      if (!isIncludedByPolicies(toPolicy(def.only), toPolicy(def.except), scope.event, context)) return undefined;
+      const included = isIncludedByPolicies(
+        toPolicy(def.only),
+        toPolicy(def.except),
+        scope.event,
+        context,
+        scope.hasWorkflowRules,
+      );
+      if (!included) return undefined;
     } catch (failure) {
       scope.errors.push(expressionError(`jobs:${job.name}`, failure, def, scope.file));
       return undefined;
@@ -219,7 +274,8 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
 /** Turns each draft's need specs into job names of this pipeline; a missing required need is an error. */
 function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
   const present = new Map<string, string[]>();
-  for (const draft of drafts) present.set(draft.jobName, [...(present.get(draft.jobName) ?? []), draft.name]);
+  for (const draft of drafts)
+    present.set(draft.jobName, [...(present.get(draft.jobName) ?? []), draft.name]);
   for (const draft of drafts) {
     if (!draft.needSpecs) continue;
     const names: string[] = [];
@@ -252,11 +308,16 @@ function parseAllowFailure(value: unknown): { value?: boolean; exitCodes?: numbe
   return {};
 }
 
-export function ruleContext(event: PipelineEvent, lookup: Lookup): RuleContext {
+export function ruleContext(
+  event: PipelineEvent,
+  lookup: Lookup,
+  compareTo?: ChangedPathsComparedTo,
+): RuleContext {
   return {
     lookup,
     expand: (value) => expandVariables(value, lookup),
     changedPaths: event.changedPaths,
+    ...(compareTo ? { changedPathsComparedTo: compareTo } : {}),
     repositoryFiles: event.repositoryFiles ?? [],
   };
 }
@@ -276,7 +337,12 @@ function safeMatch(
   }
 }
 
-function expressionError(path: string, failure: unknown, owner: ConfigMap, file: string): Diagnostic {
+function expressionError(
+  path: string,
+  failure: unknown,
+  owner: ConfigMap,
+  file: string,
+): Diagnostic {
   const detail = failure instanceof Error ? failure.message : String(failure);
   return at(`${path}:rule if invalid expression syntax (${detail})`, path, owner, "rules", file);
 }

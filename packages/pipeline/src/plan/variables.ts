@@ -21,7 +21,10 @@ export interface ExpandedVariables {
 }
 
 /** Expands the variables of one scope and gives a lookup over the winning, expanded values. */
-export function expandedScope(variables: Iterable<Variable>, protectedRef?: boolean): ExpandedVariables {
+export function expandedScope(
+  variables: Iterable<Variable>,
+  protectedRef?: boolean,
+): ExpandedVariables {
   const merged = mergeByPrecedence(variables, protectedRef === undefined ? {} : { protectedRef });
   const { variables: expanded, error } = sortAndExpandAll(merged);
   const lookup = lookupOf(expanded);
@@ -44,7 +47,8 @@ export function jobPredefined(event: PipelineEvent, job: JobInfo): Variable[] {
 
 /** The variables given with the pipeline (`--var`, Run pipeline form, API, trigger). */
 export function pipelineVariables(event: PipelineEvent): Variable[] {
-  const source = event.source === "trigger" ? "trigger" : event.source === "schedule" ? "schedule" : "pipeline";
+  const source =
+    event.source === "trigger" ? "trigger" : event.source === "schedule" ? "schedule" : "pipeline";
   return Object.entries(event.variables ?? {}).map(([key, value]) => ({ key, value, source }));
 }
 
@@ -52,7 +56,12 @@ export function pipelineVariables(event: PipelineEvent): Variable[] {
 export function yamlValues(variables: Iterable<Variable>): Record<string, string> {
   const out: Record<string, string> = {};
   for (const variable of mergeByPrecedence(variables).resolved()) {
-    Object.defineProperty(out, variable.key, { value: variable.value, enumerable: true, writable: true, configurable: true });
+    Object.defineProperty(out, variable.key, {
+      value: variable.value,
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
   }
   return out;
 }

@@ -5,8 +5,7 @@
  */
 import { isMap } from "../compose/deep-merge.js";
 import type { PipelineEvent } from "../event.js";
-import { evaluateExpression } from "../expression/index.js";
-import { matchesRegexLiteral } from "../expression/index.js";
+import { evaluateExpression, matchesRegexLiteral } from "../expression/index.js";
 import type { RuleContext } from "./context.js";
 import { changesSatisfied, stringList } from "./rules.js";
 
@@ -32,14 +31,27 @@ export function toPolicy(value: unknown): Policy | undefined {
   return policy;
 }
 
+/**
+ * `only` without `refs` (just `variables` or `changes`) still gets the default refs; a job with
+ * neither `only` nor `except` gets the default `only` unless `workflow:rules` exist, which drop
+ * the defaults (GitLab's `Entry::Processable#compose!`).
+ */
 export function isIncludedByPolicies(
   only: Policy | undefined,
   except: Policy | undefined,
   event: PipelineEvent,
   context: RuleContext,
+  hasWorkflowRules = false,
 ): boolean {
-  const onlyPolicy = only ?? DEFAULT_ONLY;
-  if (!everyClause(onlyPolicy, event, context)) return false;
+  const defaulted =
+    only === undefined && except === undefined && hasWorkflowRules
+      ? undefined
+      : (only ?? DEFAULT_ONLY);
+  const onlyPolicy =
+    defaulted && defaulted.refs === undefined
+      ? { ...defaulted, refs: DEFAULT_ONLY.refs }
+      : defaulted;
+  if (onlyPolicy && !everyClause(onlyPolicy, event, context)) return false;
   return !(except && anyClause(except, event, context));
 }
 

@@ -11,6 +11,7 @@ import { collapseErrors } from "./collapse.js";
 import { describeErrors } from "./describe.js";
 
 export { schemaSha256 } from "../../schema/ci-validator.js";
+export { unmatchedJobMessage } from "./messages.js";
 
 /**
  * Diagnostics for every way `config` breaks the schema; none when it conforms.

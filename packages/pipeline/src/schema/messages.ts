@@ -39,17 +39,23 @@ export function messageFor(finding: Finding): string {
   return `${subject(finding.location)} ${text}`.toLowerCase();
 }
 
+/**
+ * `Jobs#each_unmatched_job`: a job with none of `script`, `run`, `trigger`. The job's name is
+ * humanized, then GitLab turns spaces back to underscores when only letters and spaces are left.
+ */
+export function unmatchedJobMessage(job: string): string {
+  const message = `jobs ${humanize(job)} config should implement the script:, run:, or trigger: keyword`;
+  return message.replace(/jobs ([a-z\s]+) config should implement/, (_, name: string) => {
+    return `jobs ${name.replace(/ /g, "_")} config should implement`;
+  });
+}
+
 /** Messages that do not follow the `<location> <subject> <text>` shape. */
 function specialMessage(finding: Finding): string | undefined {
   const { entry, attribute } = finding.location;
   if (entry[0] === "root" && finding.keyword === "type") return "Invalid configuration format";
   if (finding.topLevel && entry[0] === "jobs" && finding.keyword === "type") {
-    // Jobs#each_unmatched_job: the job's name is humanized, then GitLab turns spaces back to
-    // underscores when only letters and spaces are left.
-    const message = `jobs ${humanize(entry[1] ?? "")} config should implement the script:, run:, or trigger: keyword`;
-    return message.replace(/jobs ([a-z\s]+) config should implement/, (_, name: string) => {
-      return `jobs ${name.replace(/ /g, "_")} config should implement`;
-    });
+    return unmatchedJobMessage(entry[1] ?? "");
   }
   const inJob = entry.length === 3 && entry[0] === "jobs";
   if (

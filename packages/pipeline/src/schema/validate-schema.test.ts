@@ -218,6 +218,24 @@ build:
     );
   });
 
+  test("array items: entries are named, other arrays stand for their items", () => {
+    assert.equal(
+      only("build: { script: x, services: [{ name: a, alias: 3 }] }").message,
+      "jobs:build:services:service alias should be a string",
+    );
+    assert.equal(
+      only("build: { script: x, tags: [a, { b: 1 }] }").message,
+      "jobs:build:tags config should be an array of strings",
+    );
+    const d = only("build: { script: x, run: [{ name: a, script: b, env: [x] }] }");
+    assert.equal(d.message, "jobs:build:run:env config should be a hash");
+    assert.equal(d.path, "jobs:build:run:env");
+    assert.equal(
+      only("include: [{ local: 3 }]").message,
+      "include:local config should be a string",
+    );
+  });
+
   test("GitLab's special cases", () => {
     assert.equal(
       only("build: { script: x, when: delayed }").message,

@@ -3,7 +3,7 @@
  * folder holds a pipeline, one or more events (`context.json`, or `cases/<name>/context.json`)
  * and what GitLab does (`plan.json`, or `lint.json` for an invalid configuration).
  */
-import { existsSync, readFileSync, readdirSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import type { EventSpec } from "../event-spec.js";
 
@@ -13,7 +13,7 @@ export interface CompatCase {
   folder: string;
   /** Every non-JSON, non-README file of the feature folder, by path relative to it. */
   files: Record<string, string>;
-  context: EventSpec & { mergeRequest?: EventSpec["mergeRequest"] };
+  context: EventSpec & { compareTo?: Record<string, string[]> };
   expectedPlan?: unknown;
   expectedLint?: { valid: boolean; errors: Array<{ message: string; line?: number }> };
 }
@@ -36,7 +36,12 @@ export function readCorpus(root: string): CompatCase[] {
   return cases;
 }
 
-function readCase(name: string, folder: string, dir: string, files: Record<string, string>): CompatCase {
+function readCase(
+  name: string,
+  folder: string,
+  dir: string,
+  files: Record<string, string>,
+): CompatCase {
   const json = (file: string) => {
     const path = join(dir, file);
     return existsSync(path) ? JSON.parse(readFileSync(path, "utf8")) : undefined;

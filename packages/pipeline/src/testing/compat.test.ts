@@ -10,8 +10,8 @@ import { fileURLToPath } from "node:url";
 import { buildEvent } from "../event-spec.js";
 import { loadPipeline, planLoaded } from "../load-pipeline.js";
 import { planToJson } from "../plan/plan-json.js";
-import { memorySource } from "./memory-source.js";
 import { readCorpus } from "./compat-corpus.js";
+import { memorySource } from "./memory-source.js";
 
 const repoRoot = fileURLToPath(new URL("../../../../", import.meta.url));
 const corpusRoot = join(repoRoot, "compat");
@@ -26,9 +26,17 @@ for (const compat of existsSync(corpusRoot) ? readCorpus(corpusRoot) : []) {
     const text = compat.files[".gitlab-ci.yml"];
     assert.ok(text !== undefined, `${compat.name}: no .gitlab-ci.yml`);
     const files = [...new Set([...Object.keys(compat.files), ...(compat.context.files ?? [])])];
-    const event = buildEvent({ ...compat.context, files });
-    const local = { ...Object.fromEntries((compat.context.files ?? []).map((f) => [f, ""])), ...compat.files };
-    const loaded = await loadPipeline(text, { file: ".gitlab-ci.yml", source: memorySource({ local }), event });
+    const { compareTo, ...spec } = compat.context;
+    const event = buildEvent({ ...spec, files });
+    const local = {
+      ...Object.fromEntries((compat.context.files ?? []).map((f) => [f, ""])),
+      ...compat.files,
+    };
+    const loaded = await loadPipeline(text, {
+      file: ".gitlab-ci.yml",
+      source: memorySource({ local }),
+      event,
+    });
     if (compat.expectedLint) {
       const errors = loaded.diagnostics.filter((d) => d.severity === "error");
       assert.deepEqual(
@@ -36,15 +44,21 @@ for (const compat of existsSync(corpusRoot) ? readCorpus(corpusRoot) : []) {
           valid: errors.length === 0,
           errors: errors.map((d, i) => {
             const expectedLine = compat.expectedLint?.errors[i]?.line;
-            return expectedLine === undefined ? { message: d.message } : { message: d.message, line: d.line };
+            return expectedLine === undefined
+              ? { message: d.message }
+              : { message: d.message, line: d.line };
           }),
         },
         compat.expectedLint,
       );
     }
     if (compat.expectedPlan !== undefined) {
-      assert.deepEqual(planToJson(planLoaded(loaded, event)), compat.expectedPlan);
+      const plan = planLoaded(loaded, event, { compareTo: (ref) => compareTo?.[ref] });
+      assert.deepEqual(planToJson(plan), compat.expectedPlan);
     }
-    assert.ok(compat.expectedLint || compat.expectedPlan !== undefined, `${compat.name}: no plan.json or lint.json`);
+    assert.ok(
+      compat.expectedLint || compat.expectedPlan !== undefined,
+      `${compat.name}: no plan.json or lint.json`,
+    );
   });
 }

@@ -19,7 +19,8 @@ export function memorySource(files: MemorySourceFiles): ConfigSource {
       if (!files.remote) throw new Error(`remote includes are disabled (${url})`);
       return files.remote[url];
     },
-    readProject: async (project, file, ref) => files.projects?.[`${project}@${ref ?? "HEAD"}:${file}`],
+    readProject: async (project, file, ref) =>
+      files.projects?.[`${project}@${ref ?? "HEAD"}:${file}`],
     readComponent: async (address) => files.components?.[address],
   };
 }

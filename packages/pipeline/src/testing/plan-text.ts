@@ -1,6 +1,6 @@
 /** Test helper: lint and plan a pipeline given as text, with optional extra files. */
 import type { PipelineEvent } from "../event.js";
-import { type EventSpec, buildEvent } from "../event-spec.js";
+import { buildEvent, type EventSpec } from "../event-spec.js";
 import { type LoadedPipeline, loadPipeline, planLoaded } from "../load-pipeline.js";
 import type { Plan } from "../plan/plan.js";
 import { type MemorySourceFiles, memorySource } from "./memory-source.js";
@@ -17,11 +17,19 @@ export async function loadWithEvent(
   return { loaded, event };
 }
 
-export async function loadText(text: string, spec?: EventSpec, files?: MemorySourceFiles): Promise<LoadedPipeline> {
+export async function loadText(
+  text: string,
+  spec?: EventSpec,
+  files?: MemorySourceFiles,
+): Promise<LoadedPipeline> {
   return (await loadWithEvent(text, spec, files)).loaded;
 }
 
-export async function planText(text: string, spec?: EventSpec, files?: MemorySourceFiles): Promise<Plan> {
+export async function planText(
+  text: string,
+  spec?: EventSpec,
+  files?: MemorySourceFiles,
+): Promise<Plan> {
   const { loaded, event } = await loadWithEvent(text, spec, files);
   return planLoaded(loaded, event);
 }

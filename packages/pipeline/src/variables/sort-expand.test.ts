@@ -1,12 +1,9 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: ${NAME} is the CI variable syntax under test
+
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import {
-  RUNNER_EXPANSION,
-  sortAndExpandAll,
-  stronglyConnectedComponents,
-  variableReferences,
-} from "./sort-expand.js";
+import { stronglyConnectedComponents } from "../graph/tsort.js";
+import { RUNNER_EXPANSION, sortAndExpandAll, variableReferences } from "./sort-expand.js";
 import type { Variable } from "./types.js";
 
 function v(key: string, value: string, extra: Partial<Variable> = {}): Variable {

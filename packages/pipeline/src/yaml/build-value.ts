@@ -32,10 +32,10 @@ import { copyEntryOrigin, copyOrigin, recordEntry, recordOrigin } from "../sourc
 import { copyKeyClass, recordKeyClass } from "./key-classes.js";
 import type { YamlLimits } from "./limits.js";
 import { LoadError } from "./load-error.js";
-import { tokenizePlain } from "./psych-scalar.js";
+import { isFloatText, tokenizePlain } from "./psych-scalar.js";
 import { mappingKind, REFERENCE_TAG, sequenceKind, taggedScalar } from "./psych-tags.js";
 import { ReferenceTag } from "./reference-tag.js";
-import { inspectString, rubyInspect, rubyKeyString } from "./ruby-inspect.js";
+import { floatToS, inspectString, rubyInspect, rubyKeyString } from "./ruby-inspect.js";
 import { YamlSymbol } from "./yaml-symbol.js";
 
 const STR_TAG = "tag:yaml.org,2002:str";
@@ -46,6 +46,8 @@ interface Anchor {
 }
 
 export interface BuildContext {
+  /** The document's text (one piece of the file). */
+  readonly text: string;
   /** Absolute position of an offset into the document's text. */
   readonly position: (offset: number) => SourcePosition;
   readonly limits: YamlLimits;
@@ -57,10 +59,11 @@ export interface BuildContext {
 }
 
 export function newBuildContext(
+  text: string,
   position: (offset: number) => SourcePosition,
   limits: YamlLimits,
 ): BuildContext {
-  return { position, limits, anchors: new Map(), copied: 0, tooBig: undefined };
+  return { text, position, limits, anchors: new Map(), copied: 0, tooBig: undefined };
 }
 
 /** A plain object built from a mapping (not a tag object). */
@@ -123,8 +126,35 @@ function register(ctx: BuildContext, name: string | undefined, value: unknown): 
   return anchor;
 }
 
-function buildScalar(ctx: BuildContext, node: Scalar): unknown {
+/**
+ * The scalar's text. libyaml keeps only the line breaks that are there: a block scalar whose
+ * last line ends the file without a newline has no final newline (the library adds one).
+ */
+function scalarText(ctx: BuildContext, node: Scalar): string {
   const text = String(node.source ?? node.value ?? "");
+  const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
+  const end = node.range?.[1] ?? 0;
+  if (block && /^[ \t]*$/.test(ctx.text.slice(end)) && !/[\n\r][ \t]*$/.test(ctx.text)) {
+    return text.replace(/\n$/, "");
+  }
+  return text;
+}
+
+/** A key Psych loaded as a Float: it prints as `Float#to_s` (`1.0`), which a number cannot. */
+class FloatKey {
+  constructor(readonly value: number) {}
+}
+
+function keyOf(key: unknown, node: unknown): unknown {
+  if (typeof key !== "number" || !isScalar(node)) return key;
+  const float = node.tag
+    ? node.tag === "tag:yaml.org,2002:float" || node.tag === "!float"
+    : node.type === Scalar.PLAIN && isFloatText(String(node.source ?? ""));
+  return float ? new FloatKey(key) : key;
+}
+
+function buildScalar(ctx: BuildContext, node: Scalar): unknown {
+  const text = scalarText(ctx, node);
   let value: unknown;
   if (node.tag === REFERENCE_TAG) {
     value = new ReferenceTag([], startOf(ctx, node), text === "" ? "nil" : inspectString(text));
@@ -210,7 +240,7 @@ function buildOmap(ctx: BuildContext, node: YAMLSeq, level: number, at: SourcePo
     const first = pairs[0];
     const last = pairs[pairs.length - 1];
     if (!first || !last) throw new LoadError("undefined method `first' for nil:NilClass");
-    const key = buildNode(ctx, first.key, level + 1);
+    const key = keyOf(buildNode(ctx, first.key, level + 1), first.key);
     setEntry(hash, key, buildNode(ctx, last.value, level + 1), startOf(ctx, first.key, at));
   }
   return hash;
@@ -255,7 +285,7 @@ function fillHash(
 ): void {
   for (const pair of node.items as Pair[]) {
     const keyAt = startOf(ctx, pair.key, at);
-    const key = buildNode(ctx, pair.key, level + 1);
+    const key = keyOf(buildNode(ctx, pair.key, level + 1), pair.key);
     const value = buildNode(ctx, pair.value, level + 1);
     const keyTag = isScalar(pair.key) ? pair.key.tag : undefined;
     if (key === "<<" && keyTag !== STR_TAG && merge(hash, pair.value, value)) continue;
@@ -269,7 +299,7 @@ function setEntry(
   value: unknown,
   at: SourcePosition,
 ): void {
-  const name = rubyKeyString(key);
+  const name = key instanceof FloatKey ? floatToS(key.value) : rubyKeyString(key);
   setOwn(hash, name, value);
   recordEntry(hash, name, at);
   recordKeyClass(hash, name, rubyClassOf(key));
@@ -278,6 +308,7 @@ function setEntry(
 function rubyClassOf(key: unknown): string | undefined {
   if (typeof key === "string" || key instanceof YamlSymbol) return undefined;
   if (key === null || key === undefined) return "NilClass";
+  if (key instanceof FloatKey) return "Float";
   if (key === true) return "TrueClass";
   if (key === false) return "FalseClass";
   if (typeof key === "number") return Number.isInteger(key) ? "Integer" : "Float";

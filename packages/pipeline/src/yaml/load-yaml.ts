@@ -99,7 +99,7 @@ function loadPiece(
     const message = `${syntaxProblem(error)} at line ${where.line} column ${where.column}`;
     return { diagnostic: errorAt(message, "", where, file) };
   }
-  const context = newBuildContext(at, limits);
+  const context = newBuildContext(piece.text, at, limits);
   try {
     const value = buildNode(context, document.contents, 1);
     return { value, start, tooBig: context.tooBig };

@@ -30,13 +30,16 @@ import { copyKeyClass } from "./key-classes.js";
 import { ReferenceTag } from "./reference-tag.js";
 import { rubyInspect } from "./ruby-inspect.js";
 
-const MAX_COPIED_NODES = 1_000_000;
+const MAX_COPIED_NODES = 500_000;
 const MAX_NESTING = 1000;
 
 type Status = { state: "resolving" } | { state: "done"; value: unknown } | { state: "failed" };
 
 /** Thrown up to the outermost tag once a nested tag failed (its diagnostic already recorded). */
 class ResolveFailure extends Error {}
+
+/** Thrown when the copies grow past MAX_COPIED_NODES: resolution stops altogether. */
+class ResolveAbort extends Error {}
 
 const MISSING = Symbol("missing");
 
@@ -49,15 +52,16 @@ export function resolveReferences(
     const value = resolver.walk(config, [], true) as Record<string, unknown>;
     return { value, diagnostics: resolver.diagnostics };
   } catch (error) {
-    if (error instanceof ResolveFailure)
-      return { value: config, diagnostics: resolver.diagnostics };
-    throw error;
+    if (!(error instanceof ResolveFailure || error instanceof ResolveAbort)) throw error;
+    return { value: config, diagnostics: resolver.diagnostics };
   }
 }
 
 class Resolver {
   readonly diagnostics: Diagnostic[] = [];
   private readonly status = new Map<ReferenceTag, Status>();
+  /** Tags being resolved, outermost first. */
+  private readonly resolving: ReferenceTag[] = [];
   private copied = 0;
   private nesting = 0;
 
@@ -101,12 +105,19 @@ class Resolver {
   }
 
   /** One level deeper; the caller undoes `nesting` in a `finally`. */
-  private enter(where: string[], contain: boolean, tag?: ReferenceTag): void {
+  private enter(where: string[], contain: boolean): void {
     this.nesting += 1;
     if (!contain) this.copied += 1;
-    const label = tag ? `!reference ${rubyInspect(tag.path)}` : "The configuration";
-    if (this.nesting > MAX_NESTING) this.fail(`${label} is nested too deeply`, where, tag);
-    if (this.copied > MAX_COPIED_NODES) this.fail(`${label} expands to too much data`, where, tag);
+    const inner = this.resolving[this.resolving.length - 1];
+    if (this.nesting > MAX_NESTING && inner) {
+      this.failTag(inner, `!reference ${rubyInspect(inner.path)} is nested too deeply`, where);
+    }
+    const outer = this.resolving[0];
+    if (this.copied > MAX_COPIED_NODES && outer) {
+      const message = `!reference ${rubyInspect(outer.path)} expands to too much data`;
+      this.diagnostics.push(errorAt(message, where.join(":"), outer.position, this.file));
+      throw new ResolveAbort();
+    }
   }
 
   private resolve(tag: ReferenceTag, where: string[]): unknown {
@@ -115,11 +126,13 @@ class Resolver {
     if (status?.state === "done") return this.walk(status.value, where, false);
     const shown = `!reference ${tag.invalid ?? rubyInspect(tag.path)}`;
     if (tag.invalid !== undefined) this.failTag(tag, `${shown} is not valid`, where);
-    if (status?.state === "resolving")
+    if (status?.state === "resolving") {
       this.failTag(tag, `${shown} is part of a circular chain`, where);
+    }
     this.status.set(tag, { state: "resolving" });
+    this.resolving.push(tag);
     try {
-      this.enter(where, false, tag);
+      this.enter(where, false);
       const target = this.dig(tag.path);
       const value = target === MISSING ? undefined : this.walk(target, tag.path, false);
       if (value === undefined || value === null || value === false) {
@@ -132,6 +145,7 @@ class Resolver {
       throw error;
     } finally {
       this.nesting -= 1;
+      this.resolving.pop();
     }
   }
 
@@ -147,11 +161,7 @@ class Resolver {
 
   private failTag(tag: ReferenceTag, message: string, where: string[]): never {
     this.status.set(tag, { state: "failed" });
-    this.fail(message, where, tag);
-  }
-
-  private fail(message: string, where: string[], tag?: ReferenceTag): never {
-    this.diagnostics.push(errorAt(message, where.join(":"), tag?.position, this.file));
+    this.diagnostics.push(errorAt(message, where.join(":"), tag.position, this.file));
     throw new ResolveFailure();
   }
 }
