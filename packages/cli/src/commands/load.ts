@@ -47,6 +47,9 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
   const inRepo = relative(repository.root, path);
   const root = inRepo.startsWith("..") || isAbsolute(inRepo) ? dirname(path) : repository.root;
   const name = relative(root, path);
+  if (request.overrides.branch !== undefined && request.overrides.tag !== undefined) {
+    throw new UsageError("give either --branch or --tag, not both");
+  }
   const spec: EventSpec = { ...repository.spec };
   for (const [key, value] of Object.entries(request.overrides)) {
     if (value !== undefined) (spec as Record<string, unknown>)[key] = value;

@@ -1,0 +1,133 @@
+/**
+ * The `conveyor` command as a user meets it: the real bin script, a real git repository in a
+ * temporary folder, exit codes and output formats of the command-line contract.
+ */
+import assert from "node:assert/strict";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import { fileURLToPath } from "node:url";
+
+const bin = fileURLToPath(new URL("../bin/conveyor.js", import.meta.url));
+
+function conveyor(cwd: string, ...args: string[]) {
+  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
+  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
+}
+
+function repository(files: Record<string, string>, branch = "main"): string {
+  const dir = mkdtempSync(join(tmpdir(), "conveyor-cli-"));
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), text);
+  }
+  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
+  git("init", "-q", "-b", branch);
+  git("-c", "user.name=Test", "-c", "user.email=t@example.test", "add", "-A");
+  git("-c", "user.name=Test", "-c", "user.email=t@example.test", "commit", "-q", "-m", "initial");
+  git("remote", "add", "origin", "git@gitlab.example.test:team/shop.git");
+  return dir;
+}
+
+const PIPELINE = `stages: [build, test]
+build:
+  stage: build
+  script: make
+test:
+  script: make test
+  rules:
+    - if: $CI_COMMIT_BRANCH == "main"
+    - if: $CI_COMMIT_TAG
+      when: manual
+docs:
+  script: make docs
+  rules:
+    - changes: [docs/**/*]
+`;
+
+describe("conveyor lint and plan", () => {
+  let repo: string;
+  before(() => {
+    repo = repository({
+      ".gitlab-ci.yml": PIPELINE,
+      "broken.yml": "job:\n  scrip: x\n  stage: nope\n",
+    });
+  });
+  after(() => rmSync(repo, { recursive: true, force: true }));
+
+  test("lint exits 0 for a valid file", () => {
+    const result = conveyor(repo, "lint");
+    assert.equal(result.code, 0, result.stderr);
+  });
+
+  test("lint exits 1 with FILE:LINE:COL: message on stderr", () => {
+    const result = conveyor(repo, "lint", "broken.yml");
+    assert.equal(result.code, 1);
+    assert.match(
+      result.stderr,
+      /^broken\.yml:1:1: jobs job config should implement the script:, run:, or trigger: keyword$/m,
+    );
+  });
+
+  test("lint --json reports valid and errors with positions, also through --file", () => {
+    const result = conveyor(repo, "lint", "--file", "broken.yml", "--json");
+    assert.equal(result.code, 1);
+    const report = JSON.parse(result.stdout);
+    assert.equal(report.valid, false);
+    assert.deepEqual(Object.keys(report.errors[0]), ["message", "file", "line", "column", "path"]);
+  });
+
+  test("plan without flags plans a push of the checked-out branch", () => {
+    const plan = JSON.parse(conveyor(repo, "plan", "--json").stdout);
+    assert.equal(plan.created, true);
+    assert.deepEqual(
+      plan.jobs.map((j: { name: string }) => j.name),
+      ["build", "test", "docs"],
+    );
+  });
+
+  test("plan follows --tag, --changed and --var", () => {
+    const tag = JSON.parse(
+      conveyor(repo, "plan", "--json", "--tag", "v1.0.0", "--changed", "src/a.c").stdout,
+    );
+    assert.deepEqual(
+      tag.jobs.map((j: { name: string; when: string }) => [j.name, j.when]),
+      [
+        ["build", "on_success"],
+        ["test", "manual"],
+      ],
+    );
+    const feature = JSON.parse(
+      conveyor(repo, "plan", "--json", "--branch", "feature", "--changed", "docs/a/b.md").stdout,
+    );
+    assert.deepEqual(
+      feature.jobs.map((j: { name: string }) => j.name),
+      ["build", "docs"],
+    );
+  });
+
+  test("plan prints a table without --json", () => {
+    const result = conveyor(repo, "plan", "--branch", "main");
+    assert.equal(result.code, 0);
+    assert.match(result.stdout, /^STAGE\s+JOB\s+WHEN\s+ALLOW FAILURE\s+NEEDS$/m);
+    assert.match(result.stdout, /^test\s+test\s+on_success\s+no\s+\(stage order\)$/m);
+  });
+
+  test("usage errors exit 2", () => {
+    assert.equal(conveyor(repo, "plan", "--branch", "a", "--tag", "b").code, 2);
+    assert.equal(conveyor(repo, "plan", "--bogus").code, 2);
+    assert.equal(conveyor(repo, "lint", "missing.yml").code, 2);
+    assert.equal(conveyor(repo, "frobnicate").code, 2);
+    assert.equal(conveyor(repo, "plan", "--var", "novalue").code, 2);
+  });
+
+  test("a configuration error makes plan exit 1 with the lint message", () => {
+    const result = conveyor(repo, "plan", "broken.yml", "--json");
+    assert.equal(result.code, 1);
+    const plan = JSON.parse(result.stdout);
+    assert.equal(plan.created, false);
+    assert.ok(plan.errors.length > 0);
+  });
+});
