@@ -131,3 +131,38 @@ describe("conveyor lint and plan", () => {
     assert.ok(plan.errors.length > 0);
   });
 });
+
+describe("rules:changes:compare_to", () => {
+  test("compares with the named ref through git", () => {
+    const dir = repository({
+      ".gitlab-ci.yml": `docs:
+  script: make docs
+  rules:
+    - changes:
+        paths: [docs/**/*]
+        compare_to: main
+`,
+    });
+    try {
+      const git = (...args: string[]) =>
+        execFileSync("git", ["-c", "user.name=T", "-c", "user.email=t@example.test", ...args], {
+          cwd: dir,
+          stdio: "ignore",
+        });
+      git("checkout", "-q", "-b", "feature");
+      const before = JSON.parse(conveyor(dir, "plan", "--json").stdout);
+      assert.equal(before.created, false);
+      mkdirSync(join(dir, "docs"));
+      writeFileSync(join(dir, "docs", "guide.md"), "# guide\n");
+      git("add", "-A");
+      git("commit", "-q", "-m", "docs");
+      const after = JSON.parse(conveyor(dir, "plan", "--json").stdout);
+      assert.deepEqual(
+        after.jobs.map((j: { name: string }) => j.name),
+        ["docs"],
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -24,3 +24,9 @@ export function workingTreeFiles(root: string): string[] | undefined {
   const out = git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
   return out === undefined ? undefined : out.split("\0").filter((path) => path.length > 0);
 }
+
+/** Paths that differ between `ref` and HEAD since their merge base; undefined if git cannot tell. */
+export function changedSince(root: string, ref: string): string[] | undefined {
+  const out = git(root, ["diff", "--name-only", "-z", `${ref}...HEAD`, "--"]);
+  return out === undefined ? undefined : out.split("\0").filter((path) => path.length > 0);
+}

@@ -1,25 +1,12 @@
 /** `conveyor lint [FILE] [--json]`: exit 0 when valid, 1 with `FILE:LINE:COL: message` lines when not. */
 
-import { parseArgs } from "node:util";
 import { type Diagnostic, diagnosticToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { loadForCommand } from "./load.js";
-import { EVENT_OPTIONS, FILE_OPTION, parseVars, pipelineFile, usageErrors } from "./options.js";
+import { parsePipelineCommand, parseVars, pipelineFile } from "./options.js";
 
 export async function lintCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: {
-        ...FILE_OPTION,
-        ...EVENT_OPTIONS,
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
-  );
+  const { values, positionals } = parsePipelineCommand(args);
   if (values.help) {
     io.stdout.write("usage: conveyor lint [FILE] [--file FILE] [--json] [--no-remote]\n");
     return 0;

@@ -10,6 +10,7 @@ import {
   loadPipeline,
   type PipelineEvent,
 } from "@conveyor/pipeline";
+import { changedSince } from "../git.js";
 import { UsageError } from "../io.js";
 import { httpFetcher, localConfigSource } from "../local-config-source.js";
 import { inspectRepository } from "../repository.js";
@@ -25,6 +26,8 @@ export interface LoadRequest {
 export interface LoadOutcome {
   loaded: LoadedPipeline;
   event: PipelineEvent;
+  /** Paths changed since `ref` (for `rules:changes:compare_to`), from git. */
+  compareTo: (ref: string) => readonly string[] | undefined;
 }
 
 export function templatesDir(): string {
@@ -70,5 +73,5 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
     ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
   });
   const loaded = await loadPipeline(text, { file: name, source, event });
-  return { loaded, event };
+  return { loaded, event, compareTo: (ref) => changedSince(root, ref) };
 }

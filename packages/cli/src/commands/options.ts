@@ -1,3 +1,4 @@
+import { parseArgs } from "node:util";
 /** Options shared by the commands that read a pipeline and an event. */
 import { UsageError } from "../io.js";
 
@@ -12,6 +13,23 @@ export const EVENT_OPTIONS = {
   "default-branch": { type: "string" },
   "no-remote": { type: "boolean" },
 } as const;
+
+/** `lint` and `plan` take the same options: the file, the event, `--json` and `--help`. */
+export function parsePipelineCommand(args: string[]) {
+  return usageErrors(() =>
+    parseArgs({
+      args,
+      options: {
+        ...FILE_OPTION,
+        ...EVENT_OPTIONS,
+        json: { type: "boolean" },
+        help: { type: "boolean", short: "h" },
+      },
+      allowPositionals: true,
+      strict: true,
+    }),
+  );
+}
 
 /** Runs an argv parse, turning its errors into usage errors (exit 2). */
 export function usageErrors<T>(parse: () => T): T {

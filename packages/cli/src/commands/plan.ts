@@ -1,11 +1,10 @@
 /** `conveyor plan [FILE] [event flags] [--json]`: the pipeline GitLab would create. */
 
-import { parseArgs } from "node:util";
 import { type Plan, planLoaded, planToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { formatDiagnostic } from "./lint.js";
 import { loadForCommand } from "./load.js";
-import { EVENT_OPTIONS, FILE_OPTION, parseVars, pipelineFile, usageErrors } from "./options.js";
+import { parsePipelineCommand, parseVars, pipelineFile } from "./options.js";
 import { renderTable } from "./table.js";
 
 const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
@@ -14,25 +13,13 @@ const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
 `;
 
 export async function planCommand(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: {
-        ...FILE_OPTION,
-        ...EVENT_OPTIONS,
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-      allowPositionals: true,
-      strict: true,
-    }),
-  );
+  const { values, positionals } = parsePipelineCommand(args);
   if (values.help) {
     io.stdout.write(USAGE);
     return 0;
   }
   const file = pipelineFile(values, positionals);
-  const { loaded, event } = await loadForCommand({
+  const { loaded, event, compareTo } = await loadForCommand({
     cwd: io.cwd,
     file,
     overrides: {
@@ -45,7 +32,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
     },
     remote: !values["no-remote"],
   });
-  const plan = planLoaded(loaded, event);
+  const plan = planLoaded(loaded, event, { compareTo });
   if (values.json) {
     io.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
   } else {
