@@ -13,6 +13,8 @@ interface NodeOrigin {
   self: SourcePosition;
   /** Where each key (mapping) or item (sequence) starts. */
   entries: Map<string | number, SourcePosition>;
+  /** Origins to consult for keys not in `entries` (a merged object reads through to its source). */
+  fallback?: NodeOrigin;
 }
 
 const origins = new WeakMap<object, NodeOrigin>();
@@ -32,7 +34,15 @@ export function positionOf(node: unknown, key?: string | number): SourcePosition
   const origin = origins.get(node);
   if (!origin) return undefined;
   if (key === undefined) return origin.self;
-  return origin.entries.get(key) ?? origin.self;
+  return entryOf(origin, key) ?? origin.self;
+}
+
+function entryOf(origin: NodeOrigin, key: string | number): SourcePosition | undefined {
+  for (let at: NodeOrigin | undefined = origin; at; at = at.fallback) {
+    const found = at.entries.get(key);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /** Position of the value at `path` below `root`, falling back to the nearest known ancestor. */
@@ -50,25 +60,28 @@ export function positionAtPath(
   return best;
 }
 
-/** Gives `to` the positions of `from` (used when a merge builds a new object). */
+/**
+ * Gives `to` the positions of `from` (used when a merge builds a new object). Positions are
+ * read through, not copied, so merging large configurations stays cheap.
+ */
 export function copyOrigin(from: object, to: object): void {
   const origin = origins.get(from);
   if (!origin) return;
   const existing = origins.get(to);
   if (!existing) {
-    origins.set(to, { self: origin.self, entries: new Map(origin.entries) });
+    origins.set(to, { self: origin.self, entries: new Map(), fallback: origin });
     return;
   }
-  for (const [key, at] of origin.entries) existing.entries.set(key, at);
+  const chain: NodeOrigin[] = [];
+  for (let at: NodeOrigin | undefined = origin; at; at = at.fallback) chain.unshift(at);
+  for (const link of chain) for (const [key, at] of link.entries) existing.entries.set(key, at);
 }
 
 /** Gives key `key` of `to` the position it had in `from`. */
 export function copyEntryOrigin(from: object, to: object, key: string | number): void {
-  const at = origins.get(from)?.entries.get(key);
-  if (!at) return;
-  if (!origins.has(to)) {
-    const self = origins.get(from)?.self;
-    if (self) origins.set(to, { self, entries: new Map() });
-  }
+  const origin = origins.get(from);
+  const at = origin ? entryOf(origin, key) : undefined;
+  if (!at || !origin) return;
+  if (!origins.has(to)) origins.set(to, { self: origin.self, entries: new Map() });
   origins.get(to)?.entries.set(key, at);
 }

@@ -2,19 +2,6 @@
  * Which top-level keys are global keywords rather than jobs, and which job keys `default`
  * can supply. Docs: https://docs.gitlab.com/ci/yaml/#global-keywords and #default
  */
-export const GLOBAL_KEYWORDS = new Set([
-  "default",
-  "include",
-  "stages",
-  "variables",
-  "workflow",
-  // Deprecated globals: GitLab still reads them as defaults for every job.
-  "image",
-  "services",
-  "cache",
-  "before_script",
-  "after_script",
-]);
 
 /** Keys a job takes from `default:` when it does not set them itself. */
 export const DEFAULTABLE_KEYS = [
@@ -40,6 +27,17 @@ export const DEPRECATED_GLOBAL_DEFAULTS = [
   "before_script",
   "after_script",
 ] as const;
+
+/** Top-level keys that are global keywords; every other key is a job (or hidden, `.name`). */
+export const GLOBAL_KEYWORDS: ReadonlySet<string> = new Set<string>([
+  "default",
+  "include",
+  "stages",
+  "variables",
+  "workflow",
+  // Deprecated globals: GitLab still reads them as defaults for every job.
+  ...DEPRECATED_GLOBAL_DEFAULTS,
+]);
 
 export function isHiddenKey(key: string): boolean {
   return key.startsWith(".");

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { errorsOf as errors, lines, resolveWith as resolve } from "./fake-yaml.test-helper.js";
+import { errorsOf as errors, lines, resolveWith as resolve } from "../testing/include-harness.js";
 import { integrityOf } from "./index.js";
 
 test("missing files are reported with GitLab's wording, naming the including file and line", async () => {

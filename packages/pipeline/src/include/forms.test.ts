@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { positionOf } from "../source-map.js";
-import { errorsOf as errors, lines, resolveWith as resolve } from "./fake-yaml.test-helper.js";
+import { errorsOf as errors, lines, resolveWith as resolve } from "../testing/include-harness.js";
 
 // docs.gitlab.com/ci/yaml/includes/#include-a-single-configuration-file
 test("a single string is a local file, or a remote file when it is a URL", async () => {

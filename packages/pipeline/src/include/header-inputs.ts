@@ -4,13 +4,13 @@
  * `project` are allowed; each file holds nothing but `inputs:`; files are read in order.
  * Not available in CI/CD components.
  */
+import { isMap } from "../compose/deep-merge.js";
 import type { ConfigSource } from "../config-source.js";
 import type { Diagnostic } from "../diagnostics.js";
 import { errorAt } from "../diagnostics.js";
 import { positionAtPath } from "../source-map.js";
 import { type HeaderIssue, type InputSpec, parseInputDefinitions } from "./inputs/header.js";
 import { checkEntry, includeEntries, matchLocation, normalizeString } from "./locations.js";
-import { isPlainMap } from "./merge.js";
 import { contextError, readLocation } from "./read.js";
 import type { FileContext, LoadYaml } from "./types.js";
 
@@ -34,8 +34,8 @@ export async function headerIncludedInputs(
   diagnostics: Diagnostic[],
 ): Promise<InputSpec[] | undefined> {
   const { header, file, suffix } = request;
-  const spec = isPlainMap(header) ? header.spec : undefined;
-  if (!isPlainMap(spec) || spec.include === undefined || spec.include === null) return [];
+  const spec = isMap(header) ? header.spec : undefined;
+  if (!isMap(spec) || spec.include === undefined || spec.include === null) return [];
   const at = positionAtPath(header, ["spec", "include"]);
   const fail = (message: string) => {
     diagnostics.push(errorAt(`${message}${suffix}`, "spec:include", at, file));
@@ -64,8 +64,7 @@ export async function headerIncludedInputs(
     const loaded = load(read.text, location.location);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.diagnostics.some((d) => d.severity === "error")) return undefined;
-    if (!isPlainMap(loaded.value))
-      return fail(`\`${location.location}\`: Invalid configuration format`);
+    if (!isMap(loaded.value)) return fail(`\`${location.location}\`: Invalid configuration format`);
     const extra = Object.keys(loaded.value).filter((key) => key !== "inputs");
     if (extra.length > 0) {
       return fail(

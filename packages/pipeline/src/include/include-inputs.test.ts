@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { memorySource, testDeps } from "./fake-yaml.test-helper.js";
+import { recordingSource, testDeps } from "../testing/include-harness.js";
 import { resolveIncludes } from "./index.js";
 
 const lines = (...text: string[]) => `${text.join("\n")}\n`;
@@ -18,7 +18,7 @@ test("spec:include reads input definitions from other files, and duplicates are 
     "---",
     "deploy: { script: 'echo $[[ inputs.environment ]] $[[ inputs.region ]]' }",
   );
-  const source = memorySource({
+  const source = recordingSource({
     local: { "shared-inputs.yml": "inputs:\n  environment: { default: staging }\n" },
   });
   const { deps } = testDeps(source);
@@ -26,12 +26,12 @@ test("spec:include reads input definitions from other files, and duplicates are 
   assert.deepEqual(ok.diagnostics, []);
   assert.deepEqual(ok.config, { deploy: { script: "echo production eu" } });
 
-  const dup = memorySource({ local: { "shared-inputs.yml": "inputs:\n  region: {}\n" } });
+  const dup = recordingSource({ local: { "shared-inputs.yml": "inputs:\n  region: {}\n" } });
   const result = await resolveIncludes(".gitlab-ci.yml", root, testDeps(dup).deps);
   assert.deepEqual(messages(result), [
     "Duplicate input keys found: region. Input keys must be unique across all included files and inline specifications.",
   ]);
-  const extra = memorySource({ local: { "shared-inputs.yml": "inputs: {}\njobs: 1\n" } });
+  const extra = recordingSource({ local: { "shared-inputs.yml": "inputs: {}\njobs: 1\n" } });
   const bad = await resolveIncludes(".gitlab-ci.yml", root, testDeps(extra).deps);
   assert.deepEqual(messages(bad), [
     "Header include file `shared-inputs.yml` contains unknown keys: [:jobs]",
@@ -39,7 +39,7 @@ test("spec:include reads input definitions from other files, and duplicates are 
 });
 
 test("included-file inputs: errors carry the file name and chain, typed values survive the merge", async () => {
-  const source = memorySource({
+  const source = recordingSource({
     local: {
       "ci/deploy.yml": lines(
         "spec:",

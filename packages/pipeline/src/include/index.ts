@@ -16,8 +16,7 @@ export {
   interpolateInputs,
 } from "./interpolate.js";
 export { posixEscape } from "./interpolation/functions.js";
-export { deepMerge } from "./merge.js";
-export { integrityOf } from "./sha256.js";
+export { integrityOf } from "./read.js";
 export {
   DEFAULT_INCLUDE_LIMITS,
   type ExpandIncludeVariables,

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { fakeLoad } from "./fake-yaml.test-helper.js";
+import { fakeLoad } from "../testing/fake-yaml.js";
 import { type InterpolateOptions, interpolateInputs, posixEscape } from "./index.js";
 
 const lines = (...text: string[]) => `${text.join("\n")}\n`;

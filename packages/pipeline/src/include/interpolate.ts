@@ -5,12 +5,12 @@
  * Follows Gitlab::Ci::Config::Interpolation::Interpolator: a file without a header is used as
  * written, and giving inputs to such a file is an error.
  */
+import { isMap } from "../compose/deep-merge.js";
 import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
 import { positionAtPath } from "../source-map.js";
 import { type InputSpec, parseHeader } from "./inputs/header.js";
 import { resolveInputValues } from "./inputs/values.js";
 import { interpolateTemplate } from "./interpolation/template.js";
-import { isPlainMap } from "./merge.js";
 
 /** What `$[[ component.* ]]` can read in a component template (docs.gitlab.com/ci/yaml/#speccomponent). */
 export interface ComponentContext {
@@ -44,7 +44,7 @@ const ANY_BLOCK = /\$\[\[\s*(?!matrix\.)\S/;
 function mentionsBlock(value: unknown): boolean {
   if (typeof value === "string") return value.includes("$[[") && ANY_BLOCK.test(value);
   if (Array.isArray(value)) return value.some(mentionsBlock);
-  if (isPlainMap(value))
+  if (isMap(value))
     return Object.entries(value).some(([k, v]) => mentionsBlock(k) || mentionsBlock(v));
   return false;
 }
@@ -74,7 +74,7 @@ export function interpolateInputs(
       ),
     );
   const given = inputs ?? {};
-  if (!isPlainMap(given)) {
+  if (!isMap(given)) {
     inputsError("Given inputs must be a hash");
     return { value, diagnostics };
   }

@@ -4,10 +4,10 @@
  * VariablesExpander, Matcher, and File::*#validate_location!), with GitLab's error wording.
  * Forms: docs.gitlab.com/ci/yaml/#include and docs.gitlab.com/ci/yaml/includes/.
  */
+import { isMap } from "../compose/deep-merge.js";
 import type { SourcePosition } from "../diagnostics.js";
+import { rubyInspectSymbolKeys } from "../ruby/inspect.js";
 import { positionOf } from "../source-map.js";
-import { rubyInspect } from "./interpolation/ruby.js";
-import { isPlainMap } from "./merge.js";
 import type { IncludeType } from "./types.js";
 
 export interface IncludeEntry {
@@ -67,7 +67,7 @@ export function includeEntries(include: unknown): Checked<IncludeEntry[]> {
     const position = Array.isArray(include) ? positionOf(include, index) : positionOf(item);
     if (typeof item === "string") {
       entries.push({ index, position, value: item });
-    } else if (isPlainMap(item)) {
+    } else if (isMap(item)) {
       entries.push({ index, position: position ?? positionOf(item), value: item });
     } else {
       const entry = { index, position, value: {} };
@@ -95,10 +95,7 @@ export function checkEntry(entry: IncludeEntry): string | undefined {
       return "include config integrity hash must be base64 encoded";
     }
   }
-  if (
-    params.rules !== undefined &&
-    !(Array.isArray(params.rules) && params.rules.every(isPlainMap))
-  ) {
+  if (params.rules !== undefined && !(Array.isArray(params.rules) && params.rules.every(isMap))) {
     return "include rules should be an array of hashes";
   }
   return undefined;
@@ -129,7 +126,7 @@ function present(value: unknown): boolean {
 }
 
 function locationText(value: unknown): string {
-  return typeof value === "string" ? value : rubyInspect(value);
+  return typeof value === "string" ? value : rubyInspectSymbolKeys(value);
 }
 
 /** Picks the one include type of an entry (Mapper::Matcher) and checks its location (File::*). */

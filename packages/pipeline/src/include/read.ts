@@ -5,9 +5,14 @@
  * becomes a diagnostic naming the reason; it never escapes as an exception.
  */
 import type { ConfigSource } from "../config-source.js";
+import { sha256Base64 } from "../hash/sha256.js";
 import type { Location } from "./locations.js";
-import { integrityOf } from "./sha256.js";
 import type { FileContext } from "./types.js";
+
+/** `sha256-<base64>` of `text`, the form `include:integrity` takes (docs.gitlab.com/ci/yaml/#includeintegrity). */
+export function integrityOf(text: string): string {
+  return `sha256-${sha256Base64(text)}`;
+}
 
 export type ReadResult = { ok: true; text: string } | { ok: false; message: string };
 

@@ -8,8 +8,10 @@
  * a time limit, and a cycle check (a file that includes itself through its own chain, with the
  * same inputs, would never finish; GitLab only stops it at the include limit).
  */
+import { type ConfigMap, deepMerge, isMap, setEntry } from "../compose/deep-merge.js";
 import type { Diagnostic, SourcePosition } from "../diagnostics.js";
 import { errorAt } from "../diagnostics.js";
+import { copyOrigin } from "../source-map.js";
 import { blankVariables, childContext, contextKey, describeFile } from "./file-context.js";
 import { headerIncludedInputs } from "./header-inputs.js";
 import { type ComponentContext, interpolateInputs } from "./interpolate.js";
@@ -22,7 +24,6 @@ import {
   matchLocation,
   normalizeString,
 } from "./locations.js";
-import { type ConfigMap, deepMerge, isPlainMap, withoutKey } from "./merge.js";
 import { contextError, parseComponentAddress, readLocation } from "./read.js";
 import {
   DEFAULT_INCLUDE_LIMITS,
@@ -48,6 +49,14 @@ interface Frame {
 }
 
 class Halt extends Error {}
+
+/** A shallow copy of `map` without `key`, keeping positions. */
+function withoutKey(map: ConfigMap, key: string): ConfigMap {
+  const copy: ConfigMap = {};
+  copyOrigin(map, copy);
+  for (const [k, value] of Object.entries(map)) if (k !== key) setEntry(copy, k, value);
+  return copy;
+}
 
 export class Resolver {
   readonly diagnostics: Diagnostic[] = [];
@@ -81,7 +90,7 @@ export class Resolver {
     this.diagnostics.push(...loaded.diagnostics);
     if (loaded.diagnostics.some((d) => d.severity === "error")) return {};
     const value = loaded.value ?? {};
-    if (!isPlainMap(value)) {
+    if (!isMap(value)) {
       this.diagnostics.push(errorAt("Invalid configuration format", "", undefined, file));
       return {};
     }
@@ -328,8 +337,8 @@ export class Resolver {
     prefix: string,
     suffix: string,
   ) {
-    const spec = isPlainMap(header) ? header.spec : undefined;
-    const wanted = isPlainMap(spec) && Array.isArray(spec.component) ? spec.component : [];
+    const spec = isMap(header) ? header.spec : undefined;
+    const wanted = isMap(spec) && Array.isArray(spec.component) ? spec.component : [];
     for (const field of ["sha", "version"]) {
       if (!wanted.includes(field)) continue;
       this.diagnostics.push({
@@ -350,7 +359,7 @@ export class Resolver {
     const suffix = this.suffix(frame);
     const prefix = `\`${location.location}\`: `;
     const value = loaded.value;
-    if (value !== null && value !== undefined && !isPlainMap(value)) {
+    if (value !== null && value !== undefined && !isMap(value)) {
       this.error(frame, `${prefix}Invalid configuration format`, location.entry.position);
       return undefined;
     }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
+import { rubyInspectSymbolKeys, rubyToSSymbolKeys } from "../ruby/inspect.js";
 import { evaluateCondition, referencedInputs } from "./inputs/condition.js";
-import { rubyInspect, rubyToS } from "./interpolation/ruby.js";
 import { parseComponentAddress } from "./read.js";
 import { matchWildcard, wildcardToRegex } from "./wildcard.js";
 
@@ -44,9 +44,9 @@ test("input rule conditions: ==, !=, &&, ||, parentheses, booleans", () => {
 });
 
 test("values become text the way Ruby's to_s prints them", () => {
-  assert.equal(rubyToS(null), "");
-  assert.equal(rubyToS(["a", 1, true, null]), '["a", 1, true, nil]');
-  assert.equal(rubyInspect({ if: "$A", "a-b": [1] }), '{if: "$A", "a-b": [1]}');
+  assert.equal(rubyToSSymbolKeys(null), "");
+  assert.equal(rubyToSSymbolKeys(["a", 1, true, null]), '["a", 1, true, nil]');
+  assert.equal(rubyInspectSymbolKeys({ if: "$A", "a-b": [1] }), '{if: "$A", "a-b": [1]}');
 });
 
 // Gitlab::Ci::Components::InstancePath: the last `/` separates project and component name.

@@ -3,6 +3,11 @@
  * matched as GitLab's `Repository#search_files_by_wildcard_path` does: the whole path must match,
  * `**` matches anything (slashes included, so `configs/**.yml` also finds files in
  * subfolders) and `*` anything but a slash. Compiled for RE2: the pattern is the user's.
+ *
+ * Deliberately not `rules/glob.ts`, which is Ruby's `File.fnmatch` for `rules:changes` and
+ * `rules:exists`: there `**` spans directories only as a whole path segment followed by a
+ * slash, and `?`, `[...]` and `{a,b}` are patterns; here they are literal characters, as
+ * GitLab escapes them.
  */
 import { RE2JS } from "re2js";
 

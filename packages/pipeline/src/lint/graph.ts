@@ -8,7 +8,7 @@ import { type Diagnostic, errorAtKey as diagnosticAt, errorAt } from "../diagnos
 import { stronglyConnectedComponents } from "../graph/tsort.js";
 import type { CompiledJob, CompiledPipeline } from "../plan/compile.js";
 import { parseNeeds } from "../plan/needs.js";
-import { rubyInspect } from "../yaml/ruby-inspect.js";
+import { rubyInspect } from "../ruby/inspect.js";
 
 export function checkGraph(compiled: CompiledPipeline, file: string): Diagnostic[] {
   const out: Diagnostic[] = [];

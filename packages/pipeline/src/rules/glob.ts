@@ -1,6 +1,6 @@
 /**
- * Path globs as GitLab matches `rules:changes`, `rules:exists`, `only:changes` and wildcard
- * local includes: Ruby's `File.fnmatch?(glob, path, FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB)`.
+ * Path globs as GitLab matches `rules:changes`, `rules:exists` and `only:changes`:
+ * Ruby's `File.fnmatch?(glob, path, FNM_PATHNAME | FNM_DOTMATCH | FNM_EXTGLOB)`.
  * `*` and `?` stay inside one path segment (leading dots included), `**` followed by `/` spans
  * any number of directories, `[...]` and `{a,b}` work as in Ruby.
  * The glob is the user's, so it is compiled for RE2 (linear time), never for a backtracking engine.

@@ -50,10 +50,25 @@ export function changesSatisfied(changes: unknown, context: RuleContext): boolea
   return matchesAnyGlob(globs, changed);
 }
 
+/** Per file list, whether a glob matches any file: every job's `exists` asks the same questions. */
+const existsCache = new WeakMap<readonly string[], Map<string, boolean>>();
+
 export function existsSatisfied(exists: unknown, context: RuleContext): boolean {
   const spec = isMap(exists) ? exists : { paths: exists };
   const globs = stringList(spec.paths).map((glob) => context.expand(glob).replace(/^\/+/, ""));
-  return matchesAnyGlob(globs, context.repositoryFiles);
+  let known = existsCache.get(context.repositoryFiles);
+  if (!known) {
+    known = new Map();
+    existsCache.set(context.repositoryFiles, known);
+  }
+  return globs.some((glob) => {
+    let found = known.get(glob);
+    if (found === undefined) {
+      found = matchesAnyGlob([glob], context.repositoryFiles);
+      known.set(glob, found);
+    }
+    return found;
+  });
 }
 
 export function stringList(value: unknown): string[] {

@@ -7,22 +7,19 @@
  * array itself. Some keys are attributes validated by their parent entry rather than entries
  * of their own: `when` of a job reads `jobs:build when ...`, not `jobs:build:when config ...`.
  */
+import { GLOBAL_KEYWORDS, isHiddenKey } from "../compose/keywords.js";
 import { isPlainObject } from "./pointer.js";
 
-/** Top-level keys the schema knows as global keywords (every other key is a job). */
-const GLOBAL_KEYS = new Set([
+/**
+ * Top-level keys the schema knows as global keywords (every other key is a job): GitLab's
+ * global keywords, plus three top-level keys of ci.json that are not jobs there: `$schema`,
+ * `spec` (the header's key) and `!reference`. They stay out of `GLOBAL_KEYWORDS`, which
+ * decides what compose and plan treat as jobs.
+ */
+const GLOBAL_KEYS: ReadonlySet<string> = new Set([
+  ...GLOBAL_KEYWORDS,
   "$schema",
   "spec",
-  "default",
-  "include",
-  "stages",
-  "variables",
-  "workflow",
-  "image",
-  "services",
-  "cache",
-  "before_script",
-  "after_script",
   "!reference",
 ]);
 
@@ -73,7 +70,7 @@ export interface GitLabLocation {
 }
 
 export function isJobKey(key: string): boolean {
-  return !GLOBAL_KEYS.has(key) && !key.startsWith(".");
+  return !GLOBAL_KEYS.has(key) && !isHiddenKey(key);
 }
 
 /**

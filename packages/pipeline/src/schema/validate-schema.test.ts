@@ -2,46 +2,16 @@ import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { describe, test } from "node:test";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parse, parseDocument } from "yaml";
+import { parse } from "yaml";
 import type { Diagnostic } from "../diagnostics.js";
-import { recordEntry, recordOrigin } from "../source-map.js";
+import { fakeLoad } from "../testing/fake-yaml.js";
 import { schemaSha256, validateSchema } from "./index.js";
 
 const FILE = ".gitlab-ci.yml";
 
-/** Loads YAML registering every mapping and sequence with the source map, as the loader does. */
-function loadWithPositions(text: string, file = FILE): unknown {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines });
-  const at = (offset: number) => {
-    const { line, col } = lines.linePos(offset);
-    return { file, line, column: col };
-  };
-  const build = (node: Node | null | undefined): unknown => {
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      recordOrigin(out, at(node.range?.[0] ?? 0));
-      for (const pair of node.items) {
-        const key = String(isScalar(pair.key) ? pair.key.value : pair.key);
-        out[key] = build(pair.value as Node | null);
-        if (isScalar(pair.key)) recordEntry(out, key, at(pair.key.range?.[0] ?? 0));
-      }
-      return out;
-    }
-    if (isSeq(node)) {
-      const out: unknown[] = [];
-      recordOrigin(out, at(node.range?.[0] ?? 0));
-      node.items.forEach((item, index) => {
-        out.push(build(item as Node));
-        if (isScalar(item) || isMap(item) || isSeq(item)) {
-          recordEntry(out, index, at(item.range?.[0] ?? 0));
-        }
-      });
-      return out;
-    }
-    return isScalar(node) ? node.toJSON() : null;
-  };
-  return build(document.contents as Node | null);
+/** The configuration of `text`, every mapping and sequence registered with the source map. */
+function loadWithPositions(text: string): unknown {
+  return fakeLoad(text, FILE).value;
 }
 
 function check(yaml: string): Diagnostic[] {

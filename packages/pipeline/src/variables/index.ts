@@ -20,6 +20,7 @@
  * https://docs.gitlab.com/ci/variables/where_variables_can_be_used/
  */
 export { VariableSet } from "./collection.js";
+export { commitDescription, commitTitle, NO_COMMIT_MESSAGE } from "./commit-message.js";
 export {
   type ExpandOptions,
   expandVariables,
@@ -46,14 +47,6 @@ export {
 } from "./predefined.js";
 export { MAX_MERGE_REQUEST_DESCRIPTION } from "./predefined-merge-request.js";
 export { BLANK_SHA, MAX_COMMIT_MESSAGE_BYTES } from "./predefined-pipeline.js";
-export {
-  commitDescription,
-  commitTitle,
-  NO_COMMIT_MESSAGE,
-  rubyFloatToString,
-  type ScalarFormat,
-  yamlScalarToString,
-} from "./ruby-strings.js";
 export { environmentSlug, environmentSlugSuffix, slugify } from "./slug.js";
 export {
   jobVariableError,
@@ -68,8 +61,10 @@ export {
   type ParsedYamlVariables,
   type ParseYamlVariablesOptions,
   parseYamlVariables,
+  type ScalarFormat,
   UNKNOWN_VARIABLE_FORM,
   type VariableProblem,
   type YamlDefinedVariable,
   type YamlVariablesScope,
+  yamlScalarToString,
 } from "./yaml.js";

@@ -4,8 +4,8 @@
  * https://docs.gitlab.com/ci/variables/predefined_variables/#predefined-variables-for-merge-request-pipelines
  */
 import type { MergeRequestInfo, PipelineEvent } from "../event.js";
+import { compareCodePoints, truncateWithOmission } from "../ruby/strings.js";
 import { type PredefinedBuilder, serverBase } from "./predefined-builder.js";
-import { compareCodePoints, truncateWithOmission } from "./ruby-strings.js";
 
 /** GitLab truncates `CI_MERGE_REQUEST_DESCRIPTION` to this many characters (with `...`). */
 export const MAX_MERGE_REQUEST_DESCRIPTION = 2700;

@@ -4,10 +4,11 @@
  * https://docs.gitlab.com/ci/variables/predefined_variables/
  */
 import type { MergeRequestInfo, PipelineEvent } from "../event.js";
+import { byteLength, truncateBytes } from "../ruby/strings.js";
+import { commitDescription, commitTitle } from "./commit-message.js";
 import type { PredefinedOptions } from "./predefined.js";
 import type { PredefinedBuilder } from "./predefined-builder.js";
 import { mergeRequestOf, mergeRequestVariables } from "./predefined-merge-request.js";
-import { byteLength, commitDescription, commitTitle, truncateBytes } from "./ruby-strings.js";
 import { slugify } from "./slug.js";
 
 /** Forty zeros: `CI_COMMIT_BEFORE_SHA` when there is no previous commit. */

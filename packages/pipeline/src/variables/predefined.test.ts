@@ -1,8 +1,8 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PipelineEvent } from "../event.js";
+import { byteLength } from "../ruby/strings.js";
 import { predefinedVariables } from "./predefined.js";
-import { byteLength } from "./ruby-strings.js";
 import type { Variable } from "./types.js";
 
 const SHA = "1ecfd275763eff1d6b4844ea3168962458c9f27a";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { sha256Hex } from "./sha256.js";
+import { sha256Hex } from "../hash/sha256.js";
 import { environmentSlug, environmentSlugSuffix, slugify, suffixFromDigest } from "./slug.js";
 
 describe("slugify (CI_COMMIT_REF_SLUG, CI_JOB_NAME_SLUG, CI_PROJECT_PATH_SLUG)", () => {

@@ -2,7 +2,7 @@
  * The slugs GitLab derives from names: `CI_COMMIT_REF_SLUG`, `CI_JOB_NAME_SLUG`,
  * `CI_PROJECT_PATH_SLUG` (one rule) and `CI_ENVIRONMENT_SLUG` (another).
  */
-import { sha256Hex } from "./sha256.js";
+import { sha256Hex } from "../hash/sha256.js";
 
 /**
  * `CI_COMMIT_REF_SLUG`, `CI_JOB_NAME_SLUG` and `CI_PROJECT_PATH_SLUG`: lowercased, every

@@ -6,9 +6,9 @@
  * `circular variable reference detected: ["A", "B"]` with nothing expanded.
  */
 import { stronglyConnectedComponents } from "../graph/tsort.js";
+import { rubyInspect } from "../ruby/inspect.js";
 import { VariableSet } from "./collection.js";
 import { mayReferenceVariables } from "./expand.js";
-import { rubyInspect } from "./ruby-strings.js";
 import type { Variable } from "./types.js";
 
 const NAME = "[a-zA-Z_][a-zA-Z0-9_]*";
@@ -99,7 +99,7 @@ export function sortAndExpandAll(
     .filter((component) => component.length > 1)
     .map((component) => component.map((index) => items[index]!.key));
   if (cycles.length > 0) {
-    const named = cycles.map((keys) => `[${keys.map(rubyInspect).join(", ")}]`).join(", ");
+    const named = cycles.map((keys) => rubyInspect(keys)).join(", ");
     return { variables: original, error: `circular variable reference detected: ${named}`, cycles };
   }
 

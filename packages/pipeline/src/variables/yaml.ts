@@ -13,7 +13,7 @@
  * GitLab does not check that a key is a valid variable name: any scalar key is accepted.
  * Messages are GitLab's, which lowercases the whole message (key names included).
  */
-import { isYamlScalar, type ScalarFormat, yamlScalarToString } from "./ruby-strings.js";
+import { floatToS, numberToS } from "../ruby/inspect.js";
 import type { Variable, VariableSource } from "./types.js";
 
 /** Where the block is: decides which hash keys are allowed and the source of the variables. */
@@ -61,6 +61,42 @@ const SOURCE_OF: Record<YamlVariablesScope, VariableSource> = {
 
 /** GitLab's error message for a value that is neither a scalar nor a hash (no location). */
 export const UNKNOWN_VARIABLE_FORM = "variable definition must be either a string or a hash";
+
+/** Options for `yamlScalarToString`. */
+export interface ScalarFormat {
+  /**
+   * Set when the YAML loader parses integers as `bigint` (the `yaml` package's `intAsBigInt`):
+   * every `number` is then a YAML float and is formatted like Ruby's `Float#to_s` (`1.0` stays
+   * `"1.0"`). Without it an integral `number` is formatted as an integer (`1.0` becomes `"1"`).
+   */
+  floatNumbers?: boolean;
+}
+
+/**
+ * A YAML scalar as GitLab turns it into a variable value (`value.to_s` on what Psych loaded):
+ * strings as they are, booleans as `true`/`false`, integers in decimal, floats as Ruby prints
+ * them, null as the empty string. Returns `undefined` for anything that is not a scalar.
+ */
+export function yamlScalarToString(value: unknown, format: ScalarFormat = {}): string | undefined {
+  switch (typeof value) {
+    case "string":
+      return value;
+    case "boolean":
+      return value ? "true" : "false";
+    case "bigint":
+      return value.toString();
+    case "number":
+      return format.floatNumbers ? floatToS(value) : numberToS(value);
+    default:
+      return value === null ? "" : undefined;
+  }
+}
+
+/** True for the values GitLab's `ScalarValidator` accepts (string, integer, float, boolean). */
+function isYamlScalar(value: unknown): value is string | number | bigint | boolean {
+  const type = typeof value;
+  return type === "string" || type === "number" || type === "bigint" || type === "boolean";
+}
 
 function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);

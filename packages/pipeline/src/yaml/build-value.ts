@@ -19,15 +19,17 @@
  */
 import {
   isAlias,
-  isMap,
   isScalar,
   isSeq,
+  isMap as isYamlMap,
   type Pair,
   Scalar,
   type YAMLMap,
   type YAMLSeq,
 } from "yaml";
+import { isMap, setEntry } from "../compose/deep-merge.js";
 import type { SourcePosition } from "../diagnostics.js";
+import { floatToS, inspectString, rubyInspect, rubyToS } from "../ruby/inspect.js";
 import { copyEntryOrigin, copyOrigin, recordEntry, recordOrigin } from "../source-map.js";
 import { copyKeyClass, recordKeyClass } from "./key-classes.js";
 import type { YamlLimits } from "./limits.js";
@@ -35,7 +37,6 @@ import { LoadError } from "./load-error.js";
 import { isFloatText, tokenizePlain } from "./psych-scalar.js";
 import { mappingKind, REFERENCE_TAG, sequenceKind, taggedScalar } from "./psych-tags.js";
 import { ReferenceTag } from "./reference-tag.js";
-import { floatToS, inspectString, rubyInspect, rubyKeyString } from "./ruby-inspect.js";
 import { YamlSymbol } from "./yaml-symbol.js";
 
 const STR_TAG = "tag:yaml.org,2002:str";
@@ -66,27 +67,6 @@ export function newBuildContext(
   return { text, position, limits, anchors: new Map(), copied: 0, tooBig: undefined };
 }
 
-/** A plain object built from a mapping (not a tag object). */
-export function isHash(value: unknown): value is Record<string, unknown> {
-  return (
-    typeof value === "object" && value !== null && Object.getPrototypeOf(value) === Object.prototype
-  );
-}
-
-/** Sets an own property, even for `__proto__`. */
-export function setOwn(target: Record<string, unknown>, key: string, value: unknown): void {
-  if (key === "__proto__") {
-    Object.defineProperty(target, key, {
-      value,
-      writable: true,
-      enumerable: true,
-      configurable: true,
-    });
-  } else {
-    target[key] = value;
-  }
-}
-
 interface RangedNode {
   range?: [number, number, number] | null;
 }
@@ -111,7 +91,7 @@ export function buildNode(ctx: BuildContext, node: unknown, level: number): unkn
     if (isAlias(node)) return expandAlias(ctx, node.source, startOf(ctx, node), level);
     if (isScalar(node)) return buildScalar(ctx, node);
     if (isSeq(node)) return buildSequence(ctx, node, level);
-    if (isMap(node)) return buildMapping(ctx, node, level);
+    if (isYamlMap(node)) return buildMapping(ctx, node, level);
   } catch (error) {
     if (error instanceof LoadError && !error.position) error.position = startOf(ctx, node);
     throw error;
@@ -185,18 +165,18 @@ function copyValue(ctx: BuildContext, value: unknown, level: number, at: SourceP
   if (value instanceof ReferenceTag) {
     return new ReferenceTag([...value.path], value.position, value.invalid);
   }
-  if (Array.isArray(value) || isHash(value)) checkDepth(ctx, level, at);
+  if (Array.isArray(value) || isMap(value)) checkDepth(ctx, level, at);
   if (ctx.tooBig) return null;
   if (Array.isArray(value)) {
     const copy = value.map((item) => copyValue(ctx, item, level + 1, at));
     copyOrigin(value, copy);
     return copy;
   }
-  if (isHash(value)) {
+  if (isMap(value)) {
     const copy: Record<string, unknown> = {};
     copyOrigin(value, copy);
     for (const key of Object.keys(value)) {
-      setOwn(copy, key, copyValue(ctx, value[key], level + 1, at));
+      setEntry(copy, key, copyValue(ctx, value[key], level + 1, at));
       copyKeyClass(value, copy, key);
     }
     return copy;
@@ -236,12 +216,12 @@ function buildOmap(ctx: BuildContext, node: YAMLSeq, level: number, at: SourcePo
   checkDepth(ctx, level, at);
   register(ctx, node.anchor, hash);
   for (const item of node.items) {
-    const pairs = isMap(item) ? item.items : [];
+    const pairs = isYamlMap(item) ? item.items : [];
     const first = pairs[0];
     const last = pairs[pairs.length - 1];
     if (!first || !last) throw new LoadError("undefined method `first' for nil:NilClass");
     const key = keyOf(buildNode(ctx, first.key, level + 1), first.key);
-    setEntry(hash, key, buildNode(ctx, last.value, level + 1), startOf(ctx, first.key, at));
+    storeEntry(hash, key, buildNode(ctx, last.value, level + 1), startOf(ctx, first.key, at));
   }
   return hash;
 }
@@ -289,18 +269,18 @@ function fillHash(
     const value = buildNode(ctx, pair.value, level + 1);
     const keyTag = isScalar(pair.key) ? pair.key.tag : undefined;
     if (key === "<<" && keyTag !== STR_TAG && merge(hash, pair.value, value)) continue;
-    setEntry(hash, key, value, keyAt);
+    storeEntry(hash, key, value, keyAt);
   }
 }
 
-function setEntry(
+function storeEntry(
   hash: Record<string, unknown>,
   key: unknown,
   value: unknown,
   at: SourcePosition,
 ): void {
-  const name = key instanceof FloatKey ? floatToS(key.value) : rubyKeyString(key);
-  setOwn(hash, name, value);
+  const name = key instanceof FloatKey ? floatToS(key.value) : rubyToS(key);
+  setEntry(hash, name, value);
   recordEntry(hash, name, at);
   recordKeyClass(hash, name, rubyClassOf(key));
 }
@@ -319,18 +299,18 @@ function rubyClassOf(key: unknown): string | undefined {
 
 /** Psych's merge of a `<<` value into `hash`; false when it stays an ordinary key. */
 function merge(hash: Record<string, unknown>, node: unknown, value: unknown): boolean {
-  if (isAlias(node) || isMap(node)) {
-    if (!isHash(value)) return false;
+  if (isAlias(node) || isYamlMap(node)) {
+    if (!isMap(value)) return false;
     mergeEntries(hash, value, () => value);
     return true;
   }
   if (isSeq(node)) {
-    if (!Array.isArray(value) || !value.every(isHash)) return false;
+    if (!Array.isArray(value) || !value.every(isMap)) return false;
     const combined: Record<string, unknown> = {};
     const sources = new Map<string, Record<string, unknown>>();
     for (const source of [...value].reverse()) {
       for (const key of Object.keys(source)) {
-        setOwn(combined, key, source[key]);
+        setEntry(combined, key, source[key]);
         sources.set(key, source);
       }
     }
@@ -347,7 +327,7 @@ function mergeEntries(
 ): void {
   for (const key of Object.keys(entries)) {
     const source = sourceOf(key);
-    setOwn(hash, key, entries[key]);
+    setEntry(hash, key, entries[key]);
     copyEntryOrigin(source, hash, key);
     copyKeyClass(source, hash, key);
   }

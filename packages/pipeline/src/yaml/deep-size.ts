@@ -9,7 +9,9 @@
  * nil cost nothing. It is an estimate: Ruby's exact figure depends on its version and build.
  */
 
+import { isMap } from "../compose/deep-merge.js";
 import type { SourcePosition } from "../diagnostics.js";
+import { byteLength } from "../ruby/strings.js";
 import { positionOf } from "../source-map.js";
 import type { YamlLimits } from "./limits.js";
 
@@ -19,21 +21,8 @@ function slotOr(needed: number, heap: number): number {
   return SLOTS.find((slot) => slot >= needed) ?? heap;
 }
 
-export function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const code = text.charCodeAt(i);
-    if (code >= 0xd800 && code <= 0xdbff) {
-      bytes += 2;
-      i++;
-    } else if (code >= 0x800) bytes += 2;
-    else if (code >= 0x80) bytes += 1;
-  }
-  return bytes;
-}
-
 export function stringSize(text: string): number {
-  const bytes = utf8Length(text);
+  const bytes = byteLength(text);
   return slotOr(25 + bytes, 41 + bytes);
 }
 
@@ -77,8 +66,7 @@ export function findExcess(
   };
 
   const visit = (node: unknown, depth: number): boolean => {
-    if (node === null || typeof node !== "object" || !isContainer(node))
-      return add(scalarSize(node));
+    if (!Array.isArray(node) && !isMap(node)) return add(scalarSize(node));
     last = positionOf(node) ?? last;
     if (depth > limits.maxDepth) {
       excess = last;
@@ -95,8 +83,4 @@ export function findExcess(
 
   visit(value, 1);
   return excess;
-}
-
-function isContainer(node: object): boolean {
-  return Array.isArray(node) || Object.getPrototypeOf(node) === Object.prototype;
 }

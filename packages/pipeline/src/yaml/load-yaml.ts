@@ -8,9 +8,10 @@
  * An empty file loads as an empty mapping.
  */
 import { Composer, type CST, type Document, Parser } from "yaml";
+import { isMap } from "../compose/deep-merge.js";
 import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
 import { recordOrigin } from "../source-map.js";
-import { buildNode, isHash, newBuildContext } from "./build-value.js";
+import { buildNode, newBuildContext } from "./build-value.js";
 import { nestedDeeperThan } from "./cst-depth.js";
 import { findExcess } from "./deep-size.js";
 import { DEFAULT_YAML_LIMITS, TOO_BIG_MESSAGE, type YamlLimits } from "./limits.js";
@@ -54,11 +55,11 @@ export function loadYaml(text: string, file: string, limits?: Partial<YamlLimits
   for (const document of documents) {
     const excess = document.tooBig ?? findExcess(document.value, effective, document.start);
     if (excess) return failed(errorAt(TOO_BIG_MESSAGE, "", excess, file));
-    if (!isHash(document.value)) return failed(errorAt(NOT_A_HASH, "", document.start, file));
+    if (!isMap(document.value)) return failed(errorAt(NOT_A_HASH, "", document.start, file));
   }
   const [first] = documents;
   const last = documents[documents.length - 1];
-  if (documents.length > 1 && isHash(first?.value) && Object.hasOwn(first.value, "spec")) {
+  if (documents.length > 1 && isMap(first?.value) && Object.hasOwn(first.value, "spec")) {
     return { header: first.value, value: last?.value, diagnostics: [] };
   }
   if (first) return { value: first.value, diagnostics: [] };
@@ -125,7 +126,7 @@ function isBlank(value: unknown): boolean {
   if (value === null || value === undefined || value === false) return true;
   if (typeof value === "string") return /^\s*$/u.test(value);
   if (Array.isArray(value)) return value.length === 0;
-  if (isHash(value)) return Object.keys(value).length === 0;
+  if (isMap(value)) return Object.keys(value).length === 0;
   if (value instanceof YamlSymbol) return value.name === "";
   return false;
 }

@@ -14,8 +14,8 @@
  *
  * The regular expressions mirror Ruby's line anchors (`^`/`$` match at line breaks).
  */
+import { inspectString } from "../ruby/inspect.js";
 import { disallowedClass, LoadError } from "./load-error.js";
-import { inspectString } from "./ruby-inspect.js";
 import { YamlSymbol } from "./yaml-symbol.js";
 
 /** Ruby `\s` is ASCII white space only. */

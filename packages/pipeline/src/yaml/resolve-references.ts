@@ -23,12 +23,12 @@
  * Two guards GitLab lacks keep a hostile file from hanging the process: at most
  * MAX_COPIED_NODES nodes may be produced, and references and data may nest MAX_NESTING deep.
  */
+import { isMap, setEntry } from "../compose/deep-merge.js";
 import { type Diagnostic, errorAt } from "../diagnostics.js";
+import { rubyInspect } from "../ruby/inspect.js";
 import { copyOrigin } from "../source-map.js";
-import { isHash, setOwn } from "./build-value.js";
 import { copyKeyClass } from "./key-classes.js";
 import { ReferenceTag } from "./reference-tag.js";
-import { rubyInspect } from "./ruby-inspect.js";
 
 const MAX_COPIED_NODES = 500_000;
 const MAX_NESTING = 1000;
@@ -84,7 +84,7 @@ class Resolver {
         throw error;
       }
     }
-    if (!Array.isArray(value) && !isHash(value)) return value;
+    if (!Array.isArray(value) && !isMap(value)) return value;
     try {
       this.enter(where, contain);
       if (Array.isArray(value)) {
@@ -95,7 +95,7 @@ class Resolver {
       const hash: Record<string, unknown> = {};
       copyOrigin(value, hash);
       for (const key of Object.keys(value)) {
-        setOwn(hash, key, this.walk(value[key], [...where, key], contain));
+        setEntry(hash, key, this.walk(value[key], [...where, key], contain));
         copyKeyClass(value, hash, key);
       }
       return hash;
@@ -153,7 +153,7 @@ class Resolver {
   private dig(path: string[]): unknown {
     let node: unknown = this.config;
     for (const key of path) {
-      if (!isHash(node) || !Object.hasOwn(node, key)) return MISSING;
+      if (!isMap(node) || !Object.hasOwn(node, key)) return MISSING;
       node = node[key];
     }
     return node;

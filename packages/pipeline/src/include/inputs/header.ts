@@ -4,7 +4,7 @@
  * docs.gitlab.com/ci/inputs/). Validation wording follows GitLab's config entries
  * (`header:spec:inputs:<name> config contains unknown keys: ...`).
  */
-import { isPlainMap } from "../merge.js";
+import { isMap } from "../../compose/deep-merge.js";
 import { referencedInputs } from "./condition.js";
 
 export type InputType = "string" | "number" | "boolean" | "array";
@@ -66,7 +66,7 @@ export function parseInputDefinitions(
 ): InputSpec[] {
   const where = `header:${at.join(":")}`;
   if (inputs === undefined || inputs === null) return [];
-  if (!isPlainMap(inputs)) {
+  if (!isMap(inputs)) {
     errors.push({ message: `${where} config should be a hash`, path: at });
     return [];
   }
@@ -92,7 +92,7 @@ function parseInput(
   if (definition === null || definition === undefined) {
     return { name, type: "string", hasDefault: false, hasRegex: false };
   }
-  if (!isPlainMap(definition)) {
+  if (!isMap(definition)) {
     fail("config should be a hash");
     return undefined;
   }
@@ -150,7 +150,7 @@ function parseRules(
   rules.forEach((rule, index) => {
     const fail = (message: string) =>
       errors.push({ message: `${where}:rule config ${message}`, path: [...path, index] });
-    if (!isPlainMap(rule)) {
+    if (!isMap(rule)) {
       fail("should be a hash");
       return;
     }
@@ -229,7 +229,7 @@ export function parseHeader(header: unknown): ParsedHeader {
   const errors: HeaderIssue[] = [];
   const spec: HeaderSpec = { inputs: [], component: [], include: [] };
   if (header === undefined || header === null) return { spec, errors };
-  if (!isPlainMap(header)) {
+  if (!isMap(header)) {
     errors.push({ message: "header config should be a hash", path: [] });
     return { spec, errors };
   }
@@ -238,7 +238,7 @@ export function parseHeader(header: unknown): ParsedHeader {
     errors.push({ message: `header config contains unknown keys: ${extra.join(", ")}`, path: [] });
   const body = header.spec;
   if (body === undefined || body === null) return { spec, errors };
-  if (!isPlainMap(body)) {
+  if (!isMap(body)) {
     errors.push({ message: "header:spec config should be a hash", path: ["spec"] });
     return { spec, errors };
   }

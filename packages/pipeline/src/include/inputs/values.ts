@@ -8,7 +8,7 @@
  * Every message is GitLab's: "`name` input: required value has not been provided".
  */
 import { RE2JS } from "re2js";
-import { rubyToS } from "../interpolation/ruby.js";
+import { rubyToSSymbolKeys } from "../../ruby/inspect.js";
 import { ConditionError, evaluateCondition } from "./condition.js";
 import type { InputRule, InputSpec } from "./header.js";
 
@@ -28,7 +28,7 @@ function isNil(value: unknown): value is null | undefined {
 }
 
 function coerce(spec: InputSpec, value: unknown): unknown {
-  if (spec.type === "string") return rubyToS(value);
+  if (spec.type === "string") return rubyToSSymbolKeys(value);
   if (typeof value !== "string") return value ?? null;
   try {
     return JSON.parse(value) as unknown;
@@ -76,7 +76,7 @@ function validate(
   switch (spec.type) {
     case "string": {
       const text = value as string;
-      if (options && !options.map(rubyToS).includes(text)) {
+      if (options && !options.map(rubyToSSymbolKeys).includes(text)) {
         fail(`\`${text}\` cannot be used because it is not in the list of allowed options`);
       }
       if (spec.hasRegex && spec.regex !== undefined) {
@@ -96,7 +96,7 @@ function validate(
         fail(`${which} value is not a number`);
       if (options && !isNil(value) && !options.includes(value)) {
         fail(
-          `\`${rubyToS(value)}\` cannot be used because it is not in the list of the allowed options`,
+          `\`${rubyToSSymbolKeys(value)}\` cannot be used because it is not in the list of the allowed options`,
         );
       }
       break;
@@ -110,7 +110,7 @@ function validate(
         const invalid = value.filter((item) => !options.some((option) => deepEqual(option, item)));
         if (invalid.length > 0) {
           fail(
-            `${invalid.map(rubyToS).join(", ")} cannot be used because it is not in the list of allowed options`,
+            `${invalid.map(rubyToSSymbolKeys).join(", ")} cannot be used because it is not in the list of allowed options`,
           );
         }
       }

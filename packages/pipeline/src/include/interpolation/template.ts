@@ -6,10 +6,11 @@
  * the value's text. `$[[ matrix.* ]]` is left for `parallel:matrix`.
  */
 import { RE2JS } from "re2js";
+import { isMap, setEntry } from "../../compose/deep-merge.js";
+import { rubyToSSymbolKeys } from "../../ruby/inspect.js";
+import { byteLength } from "../../ruby/strings.js";
 import { copyOrigin, positionOf, recordEntry } from "../../source-map.js";
-import { isPlainMap, setKey } from "../merge.js";
 import { applyFunctions, type FunctionContext, MAX_FUNCTIONS } from "./functions.js";
-import { rubyToS } from "./ruby.js";
 
 export interface InterpolationContext {
   inputs: Record<string, unknown>;
@@ -39,15 +40,6 @@ const SKIPPED_CONTEXTS = new Set(["matrix"]);
 const BLOCK = RE2JS.compile("\\$\\[\\[\\s*(\\S.*?\\S)\\s*\\]\\]");
 
 type BlockResult = { ok: true; value: unknown } | { ok: false; error: string };
-
-function utf8Length(text: string): number {
-  let bytes = 0;
-  for (const ch of text) {
-    const code = ch.codePointAt(0) ?? 0;
-    bytes += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
-  }
-  return bytes;
-}
 
 /** Ruby's `str.split(sep, limit)` for a positive limit. */
 function splitLimit(text: string, separator: string, limit: number): string[] {
@@ -82,13 +74,13 @@ class Interpolator {
       copyOrigin(node, out);
       return out;
     }
-    if (isPlainMap(node)) {
+    if (isMap(node)) {
       const out: Record<string, unknown> = {};
       copyOrigin(node, out);
       for (const [key, item] of Object.entries(node)) {
         const newKey = this.walk(key, [...path, key]);
-        const name = typeof newKey === "string" ? newKey : rubyToS(newKey);
-        setKey(out, name, this.walk(item, [...path, key]));
+        const name = typeof newKey === "string" ? newKey : rubyToSSymbolKeys(newKey);
+        setEntry(out, name, this.walk(item, [...path, key]));
         const at = positionOf(node, key);
         if (at && name !== key) recordEntry(out, name, at);
       }
@@ -106,7 +98,7 @@ class Interpolator {
 
   private string(node: string, path: Array<string | number>): unknown {
     if (!node.includes("$[[")) return node;
-    if (utf8Length(node) > MAX_NODE_BYTES) return this.stop("config node too large", path, node);
+    if (byteLength(node) > MAX_NODE_BYTES) return this.stop("config node too large", path, node);
     const found: Array<{ text: string; result: BlockResult }> = [];
     for (const match of BLOCK.matchAll(node)) {
       const text = match[0] as string;
@@ -125,7 +117,7 @@ class Interpolator {
     if (found.length === 1 && first.text.length === node.length) return first.result.value;
     let out = node;
     for (const block of found) {
-      if (block.result.ok) out = out.split(block.text).join(rubyToS(block.result.value));
+      if (block.result.ok) out = out.split(block.text).join(rubyToSSymbolKeys(block.result.value));
     }
     return out;
   }
@@ -136,7 +128,7 @@ class Interpolator {
     const objects = splitLimit(access, ".", MAX_ACCESS_OBJECTS);
     const problems: string[] = [];
     if (objects.length <= 1) problems.push("invalid interpolation access pattern");
-    if (utf8Length(access) > MAX_ACCESS_BYTES) {
+    if (byteLength(access) > MAX_ACCESS_BYTES) {
       problems.push("maximum interpolation expression size exceeded");
     }
     if (problems.length > 0) return { ok: false, error: problems.join(", ") };

@@ -1,68 +1,14 @@
 /**
- * Test doubles for include tests: a YAML loader standing in for `yaml/` (same `LoadedYaml`
- * shape, positions recorded through source-map.ts), an in-memory ConfigSource over a few Maps,
- * and simple fakes for the rules evaluator and variable expansion.
- * Used only by `*.test.ts` beside it.
+ * Test doubles for the `include/` tests: an in-memory ConfigSource that records what was read,
+ * simple fakes for the rules evaluator and variable expansion, and `resolveWith`, which runs
+ * `resolveIncludes` over them with `fakeLoad` (fake-yaml.ts) as the YAML loader.
+ * Unlike `memory-source.ts` (the fake for whole-pipeline tests), the source here records its
+ * reads, and a remote read fails only when `remote` is `"disabled"`.
  */
-import { isAlias, isMap, isScalar, isSeq, LineCounter, type Node, parseAllDocuments } from "yaml";
 import type { ConfigSource } from "../config-source.js";
-import type { Diagnostic } from "../diagnostics.js";
-import { recordEntry, recordOrigin } from "../source-map.js";
-import { resolveIncludes } from "./index.js";
-import type { FileContext, IncludeDeps, IncludeLimits, LoadedYamlLike } from "./types.js";
-
-export function fakeLoad(text: string, file: string): LoadedYamlLike {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(text, { lineCounter: lines });
-  const diagnostics: Diagnostic[] = [];
-  const list = Array.isArray(docs) ? docs : [];
-  const at = (offset: number) => {
-    const { line, col } = lines.linePos(offset);
-    return { file, line, column: col };
-  };
-  const build = (node: unknown, doc: (typeof list)[number]): unknown => {
-    if (node === null || node === undefined) return null;
-    if (isAlias(node)) return build(node.resolve(doc), doc);
-    if (isMap(node)) {
-      const out: Record<string, unknown> = {};
-      recordOrigin(out, at(node.range?.[0] ?? 0));
-      for (const pair of node.items) {
-        const key = String(build(pair.key, doc));
-        out[key] = build(pair.value, doc);
-        const keyNode = pair.key as Node | null;
-        recordEntry(out, key, at(keyNode?.range?.[0] ?? 0));
-      }
-      return out;
-    }
-    if (isSeq(node)) {
-      const out: unknown[] = [];
-      recordOrigin(out, at(node.range?.[0] ?? 0));
-      node.items.forEach((item, index) => {
-        out.push(build(item, doc));
-        recordEntry(out, index, at((item as Node | null)?.range?.[0] ?? 0));
-      });
-      return out;
-    }
-    if (isScalar(node)) return node.value;
-    return null;
-  };
-  for (const doc of list) {
-    for (const error of doc.errors) {
-      const pos = at(error.pos[0]);
-      diagnostics.push({ severity: "error", message: error.message, ...pos, path: "" });
-    }
-  }
-  if (list.length >= 2) {
-    const [header, body] = list as [(typeof list)[number], (typeof list)[number]];
-    return {
-      header: build(header.contents, header),
-      value: build(body.contents, body),
-      diagnostics,
-    };
-  }
-  const only = list[0];
-  return { value: only ? build(only.contents, only) : null, diagnostics };
-}
+import { resolveIncludes } from "../include/index.js";
+import type { FileContext, IncludeDeps, IncludeLimits } from "../include/types.js";
+import { fakeLoad } from "./fake-yaml.js";
 
 export interface MemoryFiles {
   local?: Record<string, string>;
@@ -78,7 +24,7 @@ export interface RecordingSource extends ConfigSource {
   reads: string[];
 }
 
-export function memorySource(files: MemoryFiles): RecordingSource {
+export function recordingSource(files: MemoryFiles): RecordingSource {
   const reads: string[] = [];
   return {
     reads,
@@ -149,7 +95,7 @@ export interface ResolveOptions {
 
 /** Resolves `root` as `.gitlab-ci.yml` over in-memory files; returns what the source read too. */
 export async function resolveWith(root: string, files: MemoryFiles, options: ResolveOptions = {}) {
-  const source = memorySource(files);
+  const source = recordingSource(files);
   const { deps, calls } = testDeps(source, options.variables);
   if (options.limits) deps.limits = options.limits;
   if (options.now) deps.now = options.now;

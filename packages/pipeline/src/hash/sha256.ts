@@ -1,7 +1,9 @@
 /**
- * SHA-256 (FIPS 180-4) of a string's UTF-8 bytes, as lowercase hex. Synchronous and free of
- * `node:` imports so the pipeline language stays pure; used for `CI_ENVIRONMENT_SLUG`'s suffix.
+ * SHA-256 (FIPS 180-4), written here because the pipeline package uses no Node built-ins.
+ * Text is hashed as its UTF-8 bytes. Used for `CI_ENVIRONMENT_SLUG`'s suffix (hex) and for
+ * `include:integrity` (base64).
  */
+import { utf8Bytes } from "../ruby/strings.js";
 
 const ROUND_CONSTANTS = new Uint32Array([
   0x428a2f98, 0x71374491, 0xb5c0fbcf, 0xe9b5dba5, 0x3956c25b, 0x59f111f1, 0x923f82a4, 0xab1c5ed5,
@@ -18,29 +20,14 @@ const INITIAL_STATE = [
   0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19,
 ];
 
+type State = [number, number, number, number, number, number, number, number];
+
 function rotr(x: number, n: number): number {
   return (x >>> n) | (x << (32 - n));
 }
 
-/** UTF-8 bytes of `text`; lone surrogates become U+FFFD, as a UTF-8 encoder does. */
-export function utf8Bytes(text: string): Uint8Array {
-  const out: number[] = [];
-  for (const char of text) {
-    let cp = char.codePointAt(0)!;
-    if (cp >= 0xd800 && cp <= 0xdfff) cp = 0xfffd;
-    if (cp < 0x80) out.push(cp);
-    else if (cp < 0x800) out.push(0xc0 | (cp >> 6), 0x80 | (cp & 0x3f));
-    else if (cp < 0x10000)
-      out.push(0xe0 | (cp >> 12), 0x80 | ((cp >> 6) & 0x3f), 0x80 | (cp & 0x3f));
-    else
-      out.push(
-        0xf0 | (cp >> 18),
-        0x80 | ((cp >> 12) & 0x3f),
-        0x80 | ((cp >> 6) & 0x3f),
-        0x80 | (cp & 0x3f),
-      );
-  }
-  return Uint8Array.from(out);
+function word(words: Uint32Array | readonly number[], i: number): number {
+  return words[i] ?? 0;
 }
 
 /** Pads the message: a 1 bit, zeros, and the bit length as a 64-bit big-endian integer. */
@@ -56,35 +43,26 @@ function pad(bytes: Uint8Array): Uint8Array {
   return padded;
 }
 
-/** Hex SHA-256 digest of `text` encoded as UTF-8. */
-export function sha256Hex(text: string): string {
-  const data = pad(utf8Bytes(text));
+/** The 32-byte SHA-256 digest of `bytes`. */
+export function sha256(bytes: Uint8Array): Uint8Array {
+  const data = pad(bytes);
   const view = new DataView(data.buffer);
-  const state = [...INITIAL_STATE];
+  const state = [...INITIAL_STATE] as State;
   const w = new Uint32Array(64);
   for (let offset = 0; offset < data.length; offset += 64) {
     for (let t = 0; t < 16; t++) w[t] = view.getUint32(offset + t * 4);
     for (let t = 16; t < 64; t++) {
-      const w15 = w[t - 15]!;
-      const w2 = w[t - 2]!;
+      const w15 = word(w, t - 15);
+      const w2 = word(w, t - 2);
       const s0 = rotr(w15, 7) ^ rotr(w15, 18) ^ (w15 >>> 3);
       const s1 = rotr(w2, 17) ^ rotr(w2, 19) ^ (w2 >>> 10);
-      w[t] = (w[t - 16]! + s0 + w[t - 7]! + s1) >>> 0;
+      w[t] = (word(w, t - 16) + s0 + word(w, t - 7) + s1) >>> 0;
     }
-    let [a, b, c, d, e, f, g, h] = state as [
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-      number,
-    ];
+    let [a, b, c, d, e, f, g, h] = state;
     for (let t = 0; t < 64; t++) {
       const sum1 = rotr(e, 6) ^ rotr(e, 11) ^ rotr(e, 25);
       const choice = (e & f) ^ (~e & g);
-      const temp1 = (h + sum1 + choice + ROUND_CONSTANTS[t]! + w[t]!) >>> 0;
+      const temp1 = (h + sum1 + choice + word(ROUND_CONSTANTS, t) + word(w, t)) >>> 0;
       const sum0 = rotr(a, 2) ^ rotr(a, 13) ^ rotr(a, 22);
       const majority = (a & b) ^ (a & c) ^ (b & c);
       const temp2 = (sum0 + majority) >>> 0;
@@ -98,7 +76,31 @@ export function sha256Hex(text: string): string {
       a = (temp1 + temp2) >>> 0;
     }
     const round = [a, b, c, d, e, f, g, h];
-    for (let i = 0; i < 8; i++) state[i] = (state[i]! + round[i]!) >>> 0;
+    for (let i = 0; i < 8; i++) state[i] = (word(state, i) + word(round, i)) >>> 0;
   }
-  return state.map((word) => word.toString(16).padStart(8, "0")).join("");
+  const digest = new Uint8Array(32);
+  const out = new DataView(digest.buffer);
+  for (let i = 0; i < 8; i++) out.setUint32(i * 4, word(state, i));
+  return digest;
+}
+
+/** Lowercase hex SHA-256 of `text` encoded as UTF-8. */
+export function sha256Hex(text: string): string {
+  return Array.from(sha256(utf8Bytes(text)), (byte) => byte.toString(16).padStart(2, "0")).join("");
+}
+
+const BASE64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/** Standard (padded) base64 SHA-256 of `text` encoded as UTF-8. */
+export function sha256Base64(text: string): string {
+  const bytes = sha256(utf8Bytes(text));
+  let out = "";
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    out += BASE64[(n >> 18) & 63];
+    out += BASE64[(n >> 12) & 63];
+    out += i + 1 < bytes.length ? BASE64[(n >> 6) & 63] : "=";
+    out += i + 2 < bytes.length ? BASE64[n & 63] : "=";
+  }
+  return out;
 }

@@ -1,12 +1,20 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { floatToS, inspectString, rubyInspect, rubyKeyString } from "./ruby-inspect.js";
-import { YamlSymbol } from "./yaml-symbol.js";
+import { YamlSymbol } from "../yaml/yaml-symbol.js";
+import {
+  floatToS,
+  inspectString,
+  rubyInspect,
+  rubyInspectSymbolKeys,
+  rubyToS,
+  rubyToSSymbolKeys,
+} from "./inspect.js";
 
 test("strings inspect with Ruby's escapes", () => {
   assert.equal(inspectString('a"b\\c'), '"a\\"b\\\\c"');
   assert.equal(inspectString("#{x} #$y #@z #x"), '"\\#{x} \\#$y \\#@z #x"');
   assert.equal(inspectString("\n\t\u001b\u0001é"), '"\\n\\t\\e\\u0001é"');
+  assert.equal(inspectString("\u0007\b\f\v\u007f"), '"\\a\\b\\f\\v\\u007F"');
 });
 
 test("floats print as Float#to_s", () => {
@@ -30,8 +38,16 @@ test("values inspect as Ruby 3.3 prints them", () => {
 });
 
 test("keys print as to_s", () => {
-  assert.equal(rubyKeyString(null), "");
-  assert.equal(rubyKeyString(true), "true");
-  assert.equal(rubyKeyString(31), "31");
-  assert.equal(rubyKeyString(new YamlSymbol("build")), "build");
+  assert.equal(rubyToS(null), "");
+  assert.equal(rubyToS(true), "true");
+  assert.equal(rubyToS(31), "31");
+  assert.equal(rubyToS(new YamlSymbol("build")), "build");
+});
+
+test("symbolized configuration inspects with Ruby 3.4 symbol keys; the rest as Psych data", () => {
+  const value = { if: "$A", "a-b": [1.5, null], nested: { x: new YamlSymbol("y") } };
+  assert.equal(rubyInspectSymbolKeys(value), '{if: "$A", "a-b": [1.5, nil], nested: {x: :y}}');
+  assert.equal(rubyInspect(value), '{"if"=>"$A", "a-b"=>[1.5, nil], "nested"=>{"x"=>:y}}');
+  assert.equal(rubyToSSymbolKeys(["a", 1, true, null]), rubyToS(["a", 1, true, null]));
+  assert.equal(rubyToSSymbolKeys("text"), "text");
 });
