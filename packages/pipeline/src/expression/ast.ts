@@ -8,13 +8,7 @@ interface NodeBase {
 
 /** A node of a parsed expression. Build one with `parseExpression`. */
 export type ExpressionNode =
-  | VariableNode
-  | InputNode
-  | StringNode
-  | NullNode
-  | BooleanNode
-  | RegexNode
-  | BinaryNode;
+  VariableNode | InputNode | StringNode | NullNode | BooleanNode | RegexNode | BinaryNode;
 
 export interface VariableNode extends NodeBase {
   readonly kind: "variable";

@@ -30,8 +30,7 @@ export interface Location {
 }
 
 export type Checked<T> =
-  | { ok: true; value: T }
-  | { ok: false; message: string; entry?: IncludeEntry };
+  { ok: true; value: T } | { ok: false; message: string; entry?: IncludeEntry };
 
 const SUBKEYS = ["local", "project", "remote", "template", "artifact", "component"] as const;
 const ALLOWED_KEYS = [

@@ -182,9 +182,11 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   const yaml: Variable[] = [
     ...scope.globals.filter((variable) => inheritsVariable(def, variable.key)),
     ...job.ownVariables,
-    ...Object.entries(instance.matrix ?? {}).map(
-      ([key, value]): Variable => ({ key, value, source: "matrix" }),
-    ),
+    ...Object.entries(instance.matrix ?? {}).map(([key, value]): Variable => ({
+      key,
+      value,
+      source: "matrix",
+    })),
   ];
   const jobWhen = typeof def.when === "string" ? def.when : "on_success";
   const predefined = jobPredefined(scope.event, {
