@@ -1,5 +1,5 @@
 /** Read-only questions to the `git` of the repository in the working directory. */
-import { execFileSync } from "node:child_process";
+import { execFile, execFileSync } from "node:child_process";
 
 /** Runs git with an argv array; undefined when git fails (not a repository, no such ref). */
 export function git(cwd: string, args: readonly string[]): string | undefined {
@@ -15,13 +15,28 @@ export function git(cwd: string, args: readonly string[]): string | undefined {
   }
 }
 
-export function repositoryRoot(cwd: string): string | undefined {
-  return git(cwd, ["rev-parse", "--show-toplevel"]);
+/** `git` without blocking, so that independent questions run at the same time. */
+export function gitAsync(cwd: string, args: readonly string[]): Promise<string | undefined> {
+  return new Promise((resolve) => {
+    execFile("git", args, { cwd, encoding: "utf8", maxBuffer: 64 << 20 }, (error, stdout) => {
+      resolve(error ? undefined : stdout.trimEnd());
+    });
+  });
+}
+
+export function repositoryRoot(cwd: string): Promise<string | undefined> {
+  return gitAsync(cwd, ["rev-parse", "--show-toplevel"]);
 }
 
 /** Tracked and untracked-but-not-ignored files, as the working tree holds them. */
-export function workingTreeFiles(root: string): string[] | undefined {
-  const out = git(root, ["ls-files", "-z", "--cached", "--others", "--exclude-standard"]);
+export async function workingTreeFiles(root: string): Promise<string[] | undefined> {
+  const out = await gitAsync(root, [
+    "ls-files",
+    "-z",
+    "--cached",
+    "--others",
+    "--exclude-standard",
+  ]);
   return out === undefined ? undefined : out.split("\0").filter((path) => path.length > 0);
 }
 

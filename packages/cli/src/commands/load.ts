@@ -46,7 +46,7 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
       code === "ENOENT" ? `${request.file}: no such file` : `${request.file}: ${String(error)}`,
     );
   }
-  const repository = inspectRepository(dirname(path));
+  const repository = await inspectRepository(dirname(path));
   const inRepo = relative(repository.root, path);
   const root = inRepo.startsWith("..") || isAbsolute(inRepo) ? dirname(path) : repository.root;
   const name = relative(root, path);

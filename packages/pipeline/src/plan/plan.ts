@@ -197,7 +197,12 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
       ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal }
       : {}),
   });
-  const { lookup, error } = expandedScope([...predefined, ...yaml, ...scope.given]);
+  const { lookup, error } = expandedScope([
+    ...predefined,
+    ...scope.predefined,
+    ...yaml,
+    ...scope.given,
+  ]);
   if (error !== undefined) {
     scope.errors.push(
       at(

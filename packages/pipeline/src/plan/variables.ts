@@ -5,6 +5,7 @@
 import type { PipelineEvent } from "../event.js";
 import {
   type JobInfo,
+  jobPredefinedVariables,
   mergeByPrecedence,
   predefinedVariables,
   sortAndExpandAll,
@@ -40,9 +41,9 @@ export function pipelinePredefined(event: PipelineEvent): Variable[] {
   return predefinedVariables(event);
 }
 
-/** Pipeline- and job-level predefined variables for one job (`CI_JOB_NAME`, `CI_NODE_*`, ...). */
+/** The job-level predefined variables of one job (`CI_JOB_NAME`, `CI_NODE_*`, ...). */
 export function jobPredefined(event: PipelineEvent, job: JobInfo): Variable[] {
-  return predefinedVariables(event, job);
+  return jobPredefinedVariables(event, job);
 }
 
 /** The variables given with the pipeline (`--var`, Run pipeline form, API, trigger). */

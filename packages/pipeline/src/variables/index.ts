@@ -43,6 +43,7 @@ export {
   type JobInfo,
   type PredefinedOptions,
   type PredefinedPhase,
+  jobPredefinedVariables,
   predefinedVariables,
 } from "./predefined.js";
 export { MAX_MERGE_REQUEST_DESCRIPTION } from "./predefined-merge-request.js";

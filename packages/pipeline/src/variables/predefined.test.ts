@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { PipelineEvent } from "../event.js";
 import { byteLength } from "../ruby/strings.js";
-import { predefinedVariables } from "./predefined.js";
+import { jobPredefinedVariables, predefinedVariables } from "./predefined.js";
 import type { Variable } from "./types.js";
 
 const SHA = "1ecfd275763eff1d6b4844ea3168962458c9f27a";
@@ -381,5 +381,16 @@ describe("predefinedVariables: long commit messages", () => {
     const vars = record(predefinedVariables({ ...branchPush(), commit: { sha: SHA, message } }));
     assert.equal(vars.CI_COMMIT_TITLE, "t".repeat(100));
     assert.equal(vars.CI_COMMIT_DESCRIPTION, message);
+  });
+});
+
+describe("jobPredefinedVariables", () => {
+  it("with the pipeline-wide variables gives exactly what predefinedVariables gives for the job", () => {
+    const event = branchPush();
+    const job = { name: "rspec 2/3", stage: "test", when: "manual", nodeIndex: 2, nodeTotal: 3 };
+    const combined = record([...jobPredefinedVariables(event, job), ...predefinedVariables(event)]);
+    assert.deepEqual(combined, record(predefinedVariables(event, job)));
+    assert.equal(record(jobPredefinedVariables(event, job)).CI_JOB_NAME, "rspec 2/3");
+    assert.equal(record(jobPredefinedVariables(event, job)).CI_PROJECT_PATH, undefined);
   });
 });

@@ -110,6 +110,23 @@ export function predefinedVariables(
 }
 
 /**
+ * Just the job-level predefined variables (`CI_JOB_NAME`, `CI_JOB_STAGE`, `CI_NODE_*`, …) of
+ * `predefinedVariables(event, job, options)`: a planner computes the pipeline-wide ones once
+ * and adds these per job, instead of rebuilding every project and pipeline variable per job.
+ */
+export function jobPredefinedVariables(
+  event: PipelineEvent,
+  job: JobInfo,
+  options: Pick<PredefinedOptions, "phase"> = {},
+): Variable[] {
+  const wanted = new Set(PHASES[options.phase ?? "pipeline"]);
+  const b = new PredefinedBuilder();
+  b.source = "predefined";
+  jobVariables(b, event, job);
+  return b.out.filter((variable) => wanted.has(variable.availability!));
+}
+
+/**
  * Variables of a persisted pipeline and job (`Ci::Build#persisted_variables`): GitLab puts them
  * first, below everything else, and only a running job has them.
  */
