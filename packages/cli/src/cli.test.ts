@@ -166,3 +166,22 @@ describe("rules:changes:compare_to", () => {
     }
   });
 });
+
+test("without a file, lint and plan read .gitlab-ci.yml at the repository root, also from a subfolder", () => {
+  const dir = repository({
+    ".gitlab-ci.yml": "job:\n  script: x\n",
+    "src/app/main.c": "int main;\n",
+  });
+  try {
+    const result = conveyor(join(dir, "src", "app"), "lint");
+    assert.equal(result.code, 0, result.stderr);
+    assert.match(result.stdout, /^\.gitlab-ci\.yml: valid$/m);
+    const plan = JSON.parse(conveyor(join(dir, "src"), "plan", "--json").stdout);
+    assert.deepEqual(
+      plan.jobs.map((j: { name: string }) => j.name),
+      ["job"],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -25,7 +25,7 @@ export async function lintCommand(args: string[], io: Io): Promise<number> {
     );
   } else {
     for (const d of loaded.diagnostics) io.stderr.write(`${formatDiagnostic(d)}\n`);
-    if (errors.length === 0) io.stdout.write(`${file}: valid\n`);
+    if (errors.length === 0) io.stdout.write(`${file ?? ".gitlab-ci.yml"}: valid\n`);
   }
   return errors.length === 0 ? 0 : 1;
 }

@@ -10,14 +10,17 @@ import {
   loadPipeline,
   type PipelineEvent,
 } from "@conveyor/pipeline";
-import { changedSince } from "../git.js";
+import { changedSince, repositoryRoot } from "../git.js";
 import { UsageError } from "../io.js";
 import { httpFetcher, localConfigSource } from "../local-config-source.js";
 import { inspectRepository } from "../repository.js";
 
+const DEFAULT_FILE = ".gitlab-ci.yml";
+
 export interface LoadRequest {
   cwd: string;
-  file: string;
+  /** The file as the user named it; undefined: `.gitlab-ci.yml` at the repository root. */
+  file: string | undefined;
   /** Overrides of what git says (flags). */
   overrides: EventSpec;
   remote: boolean;
@@ -36,14 +39,18 @@ export function templatesDir(): string {
 }
 
 export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome> {
-  const path = resolve(request.cwd, request.file);
+  const path =
+    request.file === undefined
+      ? join((await repositoryRoot(request.cwd)) ?? request.cwd, DEFAULT_FILE)
+      : resolve(request.cwd, request.file);
+  const shown = request.file ?? DEFAULT_FILE;
   let text: string;
   try {
     text = await readFile(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      code === "ENOENT" ? `${request.file}: no such file` : `${request.file}: ${String(error)}`,
+      code === "ENOENT" ? `${shown}: no such file` : `${shown}: ${String(error)}`,
     );
   }
   const repository = await inspectRepository(dirname(path));

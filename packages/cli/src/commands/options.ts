@@ -51,12 +51,16 @@ export function parseVars(pairs: readonly string[] | undefined): Record<string, 
   return out;
 }
 
-/** The file named by `--file` or the one positional argument, else `.gitlab-ci.yml`. */
-export function pipelineFile(values: { file?: string | undefined }, positionals: string[]): string {
-  if (positionals.length > 1)
+/** The file named by `--file` or the one positional argument; undefined for the default. */
+export function pipelineFile(
+  values: { file?: string | undefined },
+  positionals: string[],
+): string | undefined {
+  if (positionals.length > 1) {
     throw new UsageError(`expected at most one file, got ${positionals.join(" ")}`);
+  }
   if (values.file && positionals[0] && values.file !== positionals[0]) {
     throw new UsageError("give the file either as --file or as the argument, not both");
   }
-  return values.file ?? positionals[0] ?? ".gitlab-ci.yml";
+  return values.file ?? positionals[0];
 }
