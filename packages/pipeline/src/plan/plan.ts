@@ -23,6 +23,7 @@ import type { JobInstance } from "./parallel.js";
 import {
   expandedScope,
   jobPredefined,
+  jobScopeExpander,
   type Lookup,
   pipelinePredefined,
   pipelineVariables,
@@ -82,6 +83,7 @@ interface PipelineScope {
   given: Variable[];
   hasWorkflowRules: boolean;
   compareTo: ChangedPathsComparedTo | undefined;
+  expandJobScope: ReturnType<typeof jobScopeExpander>;
   errors: Diagnostic[];
 }
 
@@ -108,6 +110,7 @@ export function planPipeline(
     given: pipelineVariables(event),
     hasWorkflowRules: compiled.hasWorkflowRules,
     compareTo: options.compareTo,
+    expandJobScope: jobScopeExpander(),
     errors: [],
   };
   const notCreated = (reason: string): Plan => ({
@@ -197,8 +200,7 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
       ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal }
       : {}),
   });
-  const { lookup, error } = expandedScope([
-    ...predefined,
+  const { lookup, error } = scope.expandJobScope(predefined, [
     ...scope.predefined,
     ...yaml,
     ...scope.given,

@@ -6,11 +6,13 @@ import type { PipelineEvent } from "../event.js";
 import {
   type JobInfo,
   jobPredefinedVariables,
+  mayReferenceVariables,
   mergeByPrecedence,
   predefinedVariables,
   sortAndExpandAll,
   type Variable,
   type VariableSet,
+  variableReferences,
 } from "../variables/index.js";
 
 export type Lookup = (name: string) => string | undefined;
@@ -30,6 +32,43 @@ export function expandedScope(
   const { variables: expanded, error } = sortAndExpandAll(merged);
   const lookup = lookupOf(expanded);
   return error === undefined ? { lookup } : { lookup, error };
+}
+
+/**
+ * Expands job scopes, sharing work between jobs. A job's scope is its job-level predefined
+ * variables (`CI_JOB_NAME`, …) plus the rest (pipeline predefined, YAML, pipeline variables).
+ * When nothing in the rest references or overrides a job-level name, the job-level variables
+ * are leaves of GitLab's sort and cannot change how the rest expands: the rest is expanded
+ * once per distinct content and reused, which is exactly `expandedScope(job ∪ rest)`.
+ */
+export function jobScopeExpander(): (job: Variable[], rest: Variable[]) => ExpandedVariables {
+  const cache = new Map<string, { expanded: ExpandedVariables; names: Set<string> }>();
+  return (job, rest) => {
+    const jobKeys = new Set(job.map((variable) => variable.key));
+    if (job.some((variable) => !variable.raw && mayReferenceVariables(variable.value))) {
+      return expandedScope([...job, ...rest]);
+    }
+    const signature = rest
+      .map(
+        (v) => `${v.source}\u0001${v.key}\u0001${v.raw ? 1 : 0}${v.file ? 1 : 0}\u0001${v.value}`,
+      )
+      .join("\u0002");
+    let shared = cache.get(signature);
+    if (!shared) {
+      const names = new Set<string>();
+      for (const variable of rest) {
+        names.add(variable.key);
+        for (const name of variableReferences(variable)) names.add(name);
+      }
+      shared = { expanded: expandedScope(rest), names };
+      cache.set(signature, shared);
+    }
+    for (const key of jobKeys) if (shared.names.has(key)) return expandedScope([...job, ...rest]);
+    const values = new Map(job.map((variable) => [variable.key, variable.value]));
+    const base = shared.expanded;
+    const lookup: Lookup = (name) => values.get(name) ?? base.lookup(name);
+    return base.error === undefined ? { lookup } : { lookup, error: base.error };
+  };
 }
 
 function lookupOf(set: VariableSet): Lookup {

@@ -1,0 +1,44 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import type { Variable } from "../variables/index.js";
+import { expandedScope, jobScopeExpander } from "./variables.js";
+
+const v = (key: string, value: string, source: Variable["source"] = "yaml-global"): Variable => ({
+  key,
+  value,
+  source,
+});
+
+const NAMES = ["CI_JOB_NAME", "CI_PROJECT_PATH", "A", "B", "C", "PATH", "X", "MISSING"];
+
+function same(job: Variable[], rest: Variable[], expand = jobScopeExpander()): void {
+  const direct = expandedScope([...job, ...rest]);
+  const shared = expand(job, rest);
+  assert.equal(shared.error, direct.error);
+  for (const name of NAMES) assert.equal(shared.lookup(name), direct.lookup(name), name);
+}
+
+test("sharing the expansion between jobs gives what expanding each job alone gives", () => {
+  const expand = jobScopeExpander();
+  const rest = [
+    v("CI_PROJECT_PATH", "g/p", "predefined"),
+    v("A", "$CI_PROJECT_PATH/x"),
+    v("B", "${A}-y", "yaml-job"),
+    v("PATH", "/bin"),
+    v("PATH", "$PATH:/usr/bin", "yaml-job"),
+  ];
+  same([v("CI_JOB_NAME", "one", "predefined")], rest, expand);
+  same([v("CI_JOB_NAME", "two", "predefined")], rest, expand);
+});
+
+test("a variable that references a job-level name is expanded per job", () => {
+  const expand = jobScopeExpander();
+  const rest = [v("C", "cache-$CI_JOB_NAME")];
+  same([v("CI_JOB_NAME", "build", "predefined")], rest, expand);
+  assert.equal(expand([v("CI_JOB_NAME", "test", "predefined")], rest).lookup("C"), "cache-test");
+});
+
+test("a job-level name overridden by a YAML variable, and cycles, behave as without sharing", () => {
+  same([v("CI_JOB_NAME", "build", "predefined")], [v("CI_JOB_NAME", "mine")]);
+  same([v("CI_JOB_NAME", "b", "predefined")], [v("A", "$B"), v("B", "$A")]);
+});
