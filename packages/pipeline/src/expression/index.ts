@@ -67,18 +67,35 @@ export function parseExpression(source: string, options: ParseOptions = {}): Exp
  * string that does not parse is simply false; report syntax errors with `parseExpression` or
  * `isValidExpression`. Evaluation reads nothing but `lookup` and `options.inputs`.
  */
+/**
+ * Parsed expressions by source: every job of a pipeline tends to repeat the same few `if`s, and
+ * a parse costs more than an evaluation. Expressions are immutable, so sharing is safe; the
+ * cache is cleared when it grows past a bound. `undefined` stands for "does not parse".
+ */
+const parsed = new Map<string, ExpressionNode | undefined>();
+const PARSED_CACHE_LIMIT = 10_000;
+
+function parsedRoot(source: string): ExpressionNode | undefined {
+  if (parsed.has(source)) return parsed.get(source);
+  let root: ExpressionNode | undefined;
+  try {
+    root = parseExpression(source).root;
+  } catch (error) {
+    if (!(error instanceof ExpressionSyntaxError)) throw error;
+    root = undefined;
+  }
+  if (parsed.size >= PARSED_CACHE_LIMIT) parsed.clear();
+  parsed.set(source, root);
+  return root;
+}
+
 export function evaluateExpression(
   expr: Expression | string,
   lookup: VariableLookup,
   options: EvaluateOptions = {},
 ): boolean {
-  let root: ExpressionNode;
-  try {
-    root = typeof expr === "string" ? parseExpression(expr).root : expr.root;
-  } catch (error) {
-    if (error instanceof ExpressionSyntaxError) return false;
-    throw error;
-  }
+  const root = typeof expr === "string" ? parsedRoot(expr) : expr.root;
+  if (root === undefined) return false;
   const inputs = options.inputs;
   const value = evaluateNode(root, {
     variable: lookup,
@@ -99,11 +116,5 @@ export function matchesRegexLiteral(literal: string, text: string): boolean {
 
 /** Whether GitLab accepts the expression's syntax (`Statement#valid?`). */
 export function isValidExpression(source: string): boolean {
-  try {
-    parseExpression(source);
-    return true;
-  } catch (error) {
-    if (error instanceof ExpressionSyntaxError) return false;
-    throw error;
-  }
+  return parsedRoot(source) !== undefined;
 }

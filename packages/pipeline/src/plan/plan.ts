@@ -102,15 +102,16 @@ export function planPipeline(
   file: string,
   options: PlanOptions = {},
 ): Plan {
+  const predefined = pipelinePredefined(event);
   const scope: PipelineScope = {
     event,
     file,
     globals: compiled.variables,
-    predefined: pipelinePredefined(event),
+    predefined,
     given: pipelineVariables(event),
     hasWorkflowRules: compiled.hasWorkflowRules,
     compareTo: options.compareTo,
-    expandJobScope: jobScopeExpander(),
+    expandJobScope: jobScopeExpander(predefined),
     errors: [],
   };
   const notCreated = (reason: string): Plan => ({
@@ -200,11 +201,7 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
       ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal }
       : {}),
   });
-  const { lookup, error } = scope.expandJobScope(predefined, [
-    ...scope.predefined,
-    ...yaml,
-    ...scope.given,
-  ]);
+  const { lookup, error } = scope.expandJobScope(predefined, [...yaml, ...scope.given]);
   if (error !== undefined) {
     scope.errors.push(
       at(

@@ -39,16 +39,21 @@ export function expandedScope(
  * variables (`CI_JOB_NAME`, …) plus the rest (pipeline predefined, YAML, pipeline variables).
  * When nothing in the rest references or overrides a job-level name, the job-level variables
  * are leaves of GitLab's sort and cannot change how the rest expands: the rest is expanded
- * once per distinct content and reused, which is exactly `expandedScope(job ∪ rest)`.
+ * once per distinct content and reused, which is exactly `expandedScope(job ∪ rest)`. The rest
+ * is `common` (the same for every job, e.g. pipeline predefined variables) then `varying`.
  */
-export function jobScopeExpander(): (job: Variable[], rest: Variable[]) => ExpandedVariables {
+export function jobScopeExpander(
+  common: readonly Variable[],
+): (job: Variable[], varying: Variable[]) => ExpandedVariables {
   const cache = new Map<string, { expanded: ExpandedVariables; names: Set<string> }>();
-  return (job, rest) => {
+  return (job, varying) => {
+    const rest = [...common, ...varying];
     const jobKeys = new Set(job.map((variable) => variable.key));
     if (job.some((variable) => !variable.raw && mayReferenceVariables(variable.value))) {
       return expandedScope([...job, ...rest]);
     }
-    const signature = rest
+    // `common` is the same for every job of the pipeline: only what varies needs a key.
+    const signature = varying
       .map(
         (v) => `${v.source}\u0001${v.key}\u0001${v.raw ? 1 : 0}${v.file ? 1 : 0}\u0001${v.value}`,
       )

@@ -10,6 +10,8 @@ import { RE2JS } from "re2js";
 const cache = new Map<string, RE2JS>();
 
 export function matchesGlob(glob: string, path: string): boolean {
+  // A glob without special characters matches only itself: no pattern to compile.
+  if (!/[*?[{\\]/.test(glob)) return glob === path;
   let compiled = cache.get(glob);
   if (!compiled) {
     compiled = RE2JS.compile(`^(?:${globToRegex(glob)})$`, RE2JS.DOTALL);
