@@ -1,5 +1,5 @@
 /**
- * Builds the value of one YAML document from the `yaml` library's node tree, the way Psych's
+ * Builds the value of one YAML document from its node tree (`yaml-node.ts`), the way Psych's
  * `ToRuby` visitor builds Ruby objects under `YAML.safe_load(..., aliases: true)`:
  *
  * - every mapping becomes a plain object and every sequence an array, registered with their
@@ -17,16 +17,6 @@
  * `maxAliasExpansion` copied nodes marks the document too big; building then goes on without
  * expanding aliases, so that Psych's own errors, which GitLab reports first, are still found.
  */
-import {
-  isAlias,
-  isScalar,
-  isSeq,
-  isMap as isYamlMap,
-  type Pair,
-  Scalar,
-  type YAMLMap,
-  type YAMLSeq,
-} from "yaml";
 import { isMap, setEntry } from "../compose/deep-merge.js";
 import type { SourcePosition } from "../diagnostics.js";
 import { floatToS, inspectString, rubyInspect, rubyToS } from "../ruby/inspect.js";
@@ -34,9 +24,10 @@ import { copyEntryOrigin, copyOrigin, recordEntry, recordOrigin } from "../sourc
 import { copyKeyClass, recordKeyClass } from "./key-classes.js";
 import type { YamlLimits } from "./limits.js";
 import { LoadError } from "./load-error.js";
-import { isFloatText, tokenizePlain } from "./psych-scalar.js";
+import { isFloatText, isPlainWord, tokenizePlain } from "./psych-scalar.js";
 import { mappingKind, REFERENCE_TAG, sequenceKind, taggedScalar } from "./psych-tags.js";
 import { ReferenceTag } from "./reference-tag.js";
+import type { MappingNode, ScalarNode, ScalarStyle, SequenceNode, YamlNode } from "./yaml-node.js";
 import { YamlSymbol } from "./yaml-symbol.js";
 
 const STR_TAG = "tag:yaml.org,2002:str";
@@ -44,6 +35,11 @@ const STR_TAG = "tag:yaml.org,2002:str";
 interface Anchor {
   value: unknown;
   building: boolean;
+  /** The parser's own value for the anchored node (js-yaml's, to check what an alias names). */
+  source?: unknown;
+  /** How deep the anchored value nests, and its estimated size (js-yaml path; -1: unknown). */
+  height?: number;
+  size?: number;
 }
 
 export interface BuildContext {
@@ -57,6 +53,8 @@ export interface BuildContext {
   copied: number;
   /** Where the document first went over a limit. */
   tooBig: SourcePosition | undefined;
+  /** Plain scalars seen so far and their values (keys and values repeat a lot). */
+  readonly plain: Map<string, unknown>;
 }
 
 export function newBuildContext(
@@ -64,16 +62,23 @@ export function newBuildContext(
   position: (offset: number) => SourcePosition,
   limits: YamlLimits,
 ): BuildContext {
-  return { text, position, limits, anchors: new Map(), copied: 0, tooBig: undefined };
+  return {
+    text,
+    position,
+    limits,
+    anchors: new Map(),
+    copied: 0,
+    tooBig: undefined,
+    plain: new Map(),
+  };
 }
 
-interface RangedNode {
-  range?: [number, number, number] | null;
-}
-
-function startOf(ctx: BuildContext, node: unknown, fallback?: SourcePosition): SourcePosition {
-  const range = (node as RangedNode | null)?.range;
-  return range ? ctx.position(range[0]) : (fallback ?? ctx.position(0));
+function startOf(
+  ctx: BuildContext,
+  node: YamlNode | null,
+  fallback?: SourcePosition,
+): SourcePosition {
+  return node ? ctx.position(node.start) : (fallback ?? ctx.position(0));
 }
 
 function markTooBig(ctx: BuildContext, at: SourcePosition): void {
@@ -85,18 +90,23 @@ function checkDepth(ctx: BuildContext, level: number, at: SourcePosition): void 
 }
 
 /** The value of `node`; `level` is the depth a collection here would have (root: 1). */
-export function buildNode(ctx: BuildContext, node: unknown, level: number): unknown {
-  if (node === null || node === undefined) return null;
+export function buildNode(ctx: BuildContext, node: YamlNode | null, level: number): unknown {
+  if (node === null) return null;
   try {
-    if (isAlias(node)) return expandAlias(ctx, node.source, startOf(ctx, node), level);
-    if (isScalar(node)) return buildScalar(ctx, node);
-    if (isSeq(node)) return buildSequence(ctx, node, level);
-    if (isYamlMap(node)) return buildMapping(ctx, node, level);
+    switch (node.kind) {
+      case "alias":
+        return expandAlias(ctx, node.name, startOf(ctx, node), level);
+      case "scalar":
+        return buildScalar(ctx, node);
+      case "sequence":
+        return buildSequence(ctx, node, level);
+      case "mapping":
+        return buildMapping(ctx, node, level);
+    }
   } catch (error) {
     if (error instanceof LoadError && !error.position) error.position = startOf(ctx, node);
     throw error;
   }
-  return null;
 }
 
 function register(ctx: BuildContext, name: string | undefined, value: unknown): Anchor | undefined {
@@ -106,18 +116,50 @@ function register(ctx: BuildContext, name: string | undefined, value: unknown): 
   return anchor;
 }
 
+/** What the builder needs to know of a scalar: its tag, style and text. */
+export interface ScalarFacts {
+  tag?: string | undefined;
+  style: ScalarStyle;
+  text: string;
+}
+
 /**
- * The scalar's text. libyaml keeps only the line breaks that are there: a block scalar whose
- * last line ends the file without a newline has no final newline (the library adds one).
+ * The value of a scalar starting at offset `start` and ending at `end`. libyaml keeps only the
+ * line breaks that are there: a block scalar whose last line ends the file without a newline
+ * has no final newline (the parsers add one).
  */
-function scalarText(ctx: BuildContext, node: Scalar): string {
-  const text = String(node.source ?? node.value ?? "");
-  const block = node.type === Scalar.BLOCK_LITERAL || node.type === Scalar.BLOCK_FOLDED;
-  const end = node.range?.[1] ?? 0;
-  if (block && /^[ \t]*$/.test(ctx.text.slice(end)) && !/[\n\r][ \t]*$/.test(ctx.text)) {
-    return text.replace(/\n$/, "");
+export function scalarValue(
+  ctx: BuildContext,
+  tag: string | undefined,
+  style: ScalarStyle,
+  source: string,
+  start: number,
+  end: number,
+): unknown {
+  let text = source;
+  if (
+    style === "block" &&
+    /^[ \t]*$/.test(ctx.text.slice(end)) &&
+    !/[\n\r][ \t]*$/.test(ctx.text)
+  ) {
+    text = text.replace(/\n$/, "");
   }
-  return text;
+  if (tag === REFERENCE_TAG) {
+    return new ReferenceTag([], ctx.position(start), text === "" ? "nil" : inspectString(text));
+  }
+  if (tag) return taggedScalar(tag, text);
+  if (style !== "plain") return text;
+  // Words are quick to read; other plain scalars (numbers, `.hidden`, `$VAR`) are remembered.
+  if (isPlainWord(text)) return text;
+  const first = text.charCodeAt(0) | 0x20;
+  if (first >= 0x61 && first <= 0x7a) return tokenizePlain(text);
+  let value = ctx.plain.get(text);
+  if (value === undefined) {
+    value = tokenizePlain(text);
+    // A Symbol is an object: each occurrence gets its own.
+    if (!(value instanceof YamlSymbol)) ctx.plain.set(text, value);
+  }
+  return value;
 }
 
 /** A key Psych loaded as a Float: it prints as `Float#to_s` (`1.0`), which a number cannot. */
@@ -125,24 +167,16 @@ class FloatKey {
   constructor(readonly value: number) {}
 }
 
-function keyOf(key: unknown, node: unknown): unknown {
-  if (typeof key !== "number" || !isScalar(node)) return key;
-  const float = node.tag
-    ? node.tag === "tag:yaml.org,2002:float" || node.tag === "!float"
-    : node.type === Scalar.PLAIN && isFloatText(String(node.source ?? ""));
+function keyOf(key: unknown, scalar: ScalarFacts | undefined): unknown {
+  if (typeof key !== "number" || !scalar) return key;
+  const float = scalar.tag
+    ? scalar.tag === "tag:yaml.org,2002:float" || scalar.tag === "!float"
+    : scalar.style === "plain" && isFloatText(scalar.text);
   return float ? new FloatKey(key) : key;
 }
 
-function buildScalar(ctx: BuildContext, node: Scalar): unknown {
-  const text = scalarText(ctx, node);
-  let value: unknown;
-  if (node.tag === REFERENCE_TAG) {
-    value = new ReferenceTag([], startOf(ctx, node), text === "" ? "nil" : inspectString(text));
-  } else if (node.tag) {
-    value = taggedScalar(node.tag, text);
-  } else {
-    value = node.type === Scalar.PLAIN ? tokenizePlain(text) : text;
-  }
+function buildScalar(ctx: BuildContext, node: ScalarNode): unknown {
+  const value = scalarValue(ctx, node.tag, node.style, node.text, node.start, node.end);
   register(ctx, node.anchor, value);
   return value;
 }
@@ -158,7 +192,13 @@ function expandAlias(ctx: BuildContext, name: string, at: SourcePosition, level:
   return copyValue(ctx, anchor.value, level, at);
 }
 
-function copyValue(ctx: BuildContext, value: unknown, level: number, at: SourcePosition): unknown {
+/** A copy of an anchored value for an alias at `at`, counted against the limits. */
+export function copyValue(
+  ctx: BuildContext,
+  value: unknown,
+  level: number,
+  at: SourcePosition,
+): unknown {
   ctx.copied += 1;
   if (ctx.copied > ctx.limits.maxAliasExpansion) markTooBig(ctx, at);
   if (ctx.tooBig) return null;
@@ -184,16 +224,15 @@ function copyValue(ctx: BuildContext, value: unknown, level: number, at: SourceP
   return value;
 }
 
-function buildSequence(ctx: BuildContext, node: YAMLSeq, level: number): unknown {
+function buildSequence(ctx: BuildContext, node: SequenceNode, level: number): unknown {
   const at = startOf(ctx, node);
   const kind = sequenceKind(node.tag);
   if (kind === "reference") {
     // Psych does not register a tagged sequence's anchor: an alias to it is unknown.
-    const items = node.items.map((item) => buildNode(ctx, item, level + 1));
-    const valid = items.length > 0 && items.every((item) => typeof item === "string");
-    return valid
-      ? new ReferenceTag(items as string[], at)
-      : new ReferenceTag([], at, rubyInspect(items));
+    return referenceFromSequence(
+      node.items.map((item) => buildNode(ctx, item, level + 1)),
+      at,
+    );
   }
   if (kind === "omap") return buildOmap(ctx, node, level, at);
   const list: unknown[] = [];
@@ -209,24 +248,38 @@ function buildSequence(ctx: BuildContext, node: YAMLSeq, level: number): unknown
   return list;
 }
 
+/** `!reference [...]`: valid when it is a non-empty list of strings (checked when resolved). */
+export function referenceFromSequence(items: unknown[], at: SourcePosition): ReferenceTag {
+  const valid = items.length > 0 && items.every((item) => typeof item === "string");
+  return valid
+    ? new ReferenceTag(items as string[], at)
+    : new ReferenceTag([], at, rubyInspect(items));
+}
+
 /** `!!omap [{a: 1}, ...]`: Psych keeps the first key and last value of each entry. */
-function buildOmap(ctx: BuildContext, node: YAMLSeq, level: number, at: SourcePosition): unknown {
+function buildOmap(
+  ctx: BuildContext,
+  node: SequenceNode,
+  level: number,
+  at: SourcePosition,
+): unknown {
   const hash: Record<string, unknown> = {};
   recordOrigin(hash, at);
   checkDepth(ctx, level, at);
   register(ctx, node.anchor, hash);
   for (const item of node.items) {
-    const pairs = isYamlMap(item) ? item.items : [];
-    const first = pairs[0];
-    const last = pairs[pairs.length - 1];
-    if (!first || !last) throw new LoadError("undefined method `first' for nil:NilClass");
-    const key = keyOf(buildNode(ctx, first.key, level + 1), first.key);
-    storeEntry(hash, key, buildNode(ctx, last.value, level + 1), startOf(ctx, first.key, at));
+    if (item?.kind !== "mapping" || item.keys.length === 0) {
+      throw new LoadError("undefined method `first' for nil:NilClass");
+    }
+    const firstKey = item.keys[0] ?? null;
+    const key = keyOf(buildNode(ctx, firstKey, level + 1), scalarOf(firstKey));
+    const value = buildNode(ctx, item.values[item.values.length - 1] ?? null, level + 1);
+    storeEntry(hash, key, value, startOf(ctx, firstKey, at));
   }
   return hash;
 }
 
-function buildMapping(ctx: BuildContext, node: YAMLMap, level: number): unknown {
+function buildMapping(ctx: BuildContext, node: MappingNode, level: number): unknown {
   const at = startOf(ctx, node);
   const kind = mappingKind(node.tag);
   const hash: Record<string, unknown> = {};
@@ -243,12 +296,15 @@ function buildMapping(ctx: BuildContext, node: YAMLMap, level: number): unknown 
 }
 
 /** `!reference {…}` loads, and fails when resolved: GitLab renders the mapping or `nil`. */
-function referenceFromMapping(hash: Record<string, unknown>, at: SourcePosition): ReferenceTag {
+export function referenceFromMapping(
+  hash: Record<string, unknown>,
+  at: SourcePosition,
+): ReferenceTag {
   return new ReferenceTag([], at, Object.keys(hash).length > 0 ? rubyInspect(hash) : "nil");
 }
 
 /** `!!str {str: text}` is a String; other members need an object to hold them. */
-function stringFromMapping(hash: Record<string, unknown>): unknown {
+export function stringFromMapping(hash: Record<string, unknown>): unknown {
   const value = hash.str ?? null;
   if (value === null && Object.keys(hash).some((key) => key !== "str")) {
     throw new LoadError("can't modify frozen NilClass: nil");
@@ -259,18 +315,40 @@ function stringFromMapping(hash: Record<string, unknown>): unknown {
 function fillHash(
   ctx: BuildContext,
   hash: Record<string, unknown>,
-  node: YAMLMap,
+  node: MappingNode,
   level: number,
   at: SourcePosition,
 ): void {
-  for (const pair of node.items as Pair[]) {
-    const keyAt = startOf(ctx, pair.key, at);
-    const key = keyOf(buildNode(ctx, pair.key, level + 1), pair.key);
-    const value = buildNode(ctx, pair.value, level + 1);
-    const keyTag = isScalar(pair.key) ? pair.key.tag : undefined;
-    if (key === "<<" && keyTag !== STR_TAG && merge(hash, pair.value, value)) continue;
-    storeEntry(hash, key, value, keyAt);
+  for (let index = 0; index < node.keys.length; index++) {
+    const keyNode = node.keys[index] ?? null;
+    const valueNode = node.values[index] ?? null;
+    const keyAt = startOf(ctx, keyNode, at);
+    const key = buildNode(ctx, keyNode, level + 1);
+    const value = buildNode(ctx, valueNode, level + 1);
+    storePair(hash, key, scalarOf(keyNode), value, valueNode?.kind, keyAt);
   }
+}
+
+function scalarOf(node: YamlNode | null): ScalarNode | undefined {
+  return node?.kind === "scalar" ? node : undefined;
+}
+
+/**
+ * Adds a loaded pair to `hash` as Psych's `revive_hash` does. `keyScalar` describes the key when
+ * it was a scalar (not an alias or collection); `valueKind` is the kind of the value's node.
+ * False when the pair was a merge.
+ */
+export function storePair(
+  hash: Record<string, unknown>,
+  key: unknown,
+  keyScalar: ScalarFacts | undefined,
+  value: unknown,
+  valueKind: YamlNode["kind"] | undefined,
+  keyAt: SourcePosition,
+): boolean {
+  if (key === "<<" && keyScalar?.tag !== STR_TAG && merge(hash, valueKind, value)) return false;
+  storeEntry(hash, keyOf(key, keyScalar), value, keyAt);
+  return true;
 }
 
 function storeEntry(
@@ -298,13 +376,17 @@ function rubyClassOf(key: unknown): string | undefined {
 }
 
 /** Psych's merge of a `<<` value into `hash`; false when it stays an ordinary key. */
-function merge(hash: Record<string, unknown>, node: unknown, value: unknown): boolean {
-  if (isAlias(node) || isYamlMap(node)) {
+function merge(
+  hash: Record<string, unknown>,
+  kind: YamlNode["kind"] | undefined,
+  value: unknown,
+): boolean {
+  if (kind === "alias" || kind === "mapping") {
     if (!isMap(value)) return false;
     mergeEntries(hash, value, () => value);
     return true;
   }
-  if (isSeq(node)) {
+  if (kind === "sequence") {
     if (!Array.isArray(value) || !value.every(isMap)) return false;
     const combined: Record<string, unknown> = {};
     const sources = new Map<string, Record<string, unknown>>();

@@ -15,14 +15,21 @@ import { byteLength } from "../ruby/strings.js";
 import { positionOf } from "../source-map.js";
 import type { YamlLimits } from "./limits.js";
 
-const SLOTS = [40, 80, 160, 320, 640];
-
 function slotOr(needed: number, heap: number): number {
-  return SLOTS.find((slot) => slot >= needed) ?? heap;
+  if (needed <= 40) return 40;
+  if (needed <= 80) return 80;
+  if (needed <= 160) return 160;
+  if (needed <= 320) return 320;
+  return needed <= 640 ? 640 : heap;
 }
 
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/;
+
 export function stringSize(text: string): number {
-  const bytes = byteLength(text);
+  // At most 3 bytes per UTF-16 unit: 5 units always fit the smallest slot.
+  if (text.length <= 5) return 40;
+  const bytes = NON_ASCII.test(text) ? byteLength(text) : text.length;
   return slotOr(25 + bytes, 41 + bytes);
 }
 
@@ -38,7 +45,8 @@ export function hashSize(entries: number): number {
   return 40 + 56 + capacity * 24 + capacity * 2 * binBytes;
 }
 
-function scalarSize(value: unknown): number {
+/** The size of a value that is neither a list nor a mapping. */
+export function scalarSize(value: unknown): number {
   if (typeof value === "string") return stringSize(value);
   if (typeof value === "number")
     return Number.isInteger(value) && Math.abs(value) >= 2 ** 62 ? 40 : 0;
@@ -55,32 +63,49 @@ export function findExcess(
   limits: YamlLimits,
   start: SourcePosition,
 ): SourcePosition | undefined {
-  let total = 0;
-  let excess: SourcePosition | undefined;
-  let last = start;
+  const walk = new SizeWalk(limits, start);
+  walk.visit(value, 1);
+  return walk.excess;
+}
 
-  const add = (bytes: number): boolean => {
-    total += bytes;
-    if (total > limits.maxBytes) excess = last;
-    return excess === undefined;
-  };
+/** One measurement; `visit` is false once the document went over a limit. */
+class SizeWalk {
+  total = 0;
+  excess: SourcePosition | undefined;
+  /** The container being measured. */
+  private last: SourcePosition;
 
-  const visit = (node: unknown, depth: number): boolean => {
-    if (!Array.isArray(node) && !isMap(node)) return add(scalarSize(node));
-    last = positionOf(node) ?? last;
-    if (depth > limits.maxDepth) {
-      excess = last;
+  constructor(
+    private readonly limits: YamlLimits,
+    start: SourcePosition,
+  ) {
+    this.last = start;
+  }
+
+  private add(bytes: number): boolean {
+    this.total += bytes;
+    if (this.total > this.limits.maxBytes) this.excess = this.last;
+    return this.excess === undefined;
+  }
+
+  visit(node: unknown, depth: number): boolean {
+    const list = Array.isArray(node);
+    if (!list && !isMap(node)) return this.add(scalarSize(node));
+    this.last = positionOf(node) ?? this.last;
+    if (depth > this.limits.maxDepth) {
+      this.excess = this.last;
       return false;
     }
-    if (Array.isArray(node)) {
-      if (!add(arraySize(node.length))) return false;
-      return node.every((item) => visit(item, depth + 1));
+    if (list) {
+      if (!this.add(arraySize(node.length))) return false;
+      for (const item of node) if (!this.visit(item, depth + 1)) return false;
+      return true;
     }
-    const entries = Object.entries(node);
-    if (!add(hashSize(entries.length))) return false;
-    return entries.every(([key, item]) => add(stringSize(key)) && visit(item, depth + 1));
-  };
-
-  visit(value, 1);
-  return excess;
+    const keys = Object.keys(node);
+    if (!this.add(hashSize(keys.length))) return false;
+    for (const key of keys) {
+      if (!this.add(stringSize(key)) || !this.visit(node[key], depth + 1)) return false;
+    }
+    return true;
+  }
 }

@@ -6,19 +6,25 @@
  * documents of which the first is a mapping with a `spec` key, the first is the header and the
  * last the configuration; otherwise the first is the configuration and the others are ignored.
  * An empty file loads as an empty mapping.
+ *
+ * Each piece is loaded with js-yaml (`js-yaml-load.ts`), which is fast. When that does not
+ * load the piece cleanly — js-yaml finds an error, the document is over a limit, Psych would
+ * refuse a value, or the piece holds YAML left to the slower reader — the piece is loaded again
+ * with the `yaml` package (`yaml-package-tree.ts`), whose errors name and place problems as
+ * libyaml does. Both build values with the same rules (`build-value.ts`); errors, the cold
+ * path, are always worded by the second.
  */
-import { Composer, type CST, type Document, Parser } from "yaml";
 import { isMap } from "../compose/deep-merge.js";
 import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
 import { recordOrigin } from "../source-map.js";
 import { buildNode, newBuildContext } from "./build-value.js";
-import { nestedDeeperThan } from "./cst-depth.js";
 import { findExcess } from "./deep-size.js";
+import { loadWithJsYaml } from "./js-yaml-load.js";
 import { DEFAULT_YAML_LIMITS, TOO_BIG_MESSAGE, type YamlLimits } from "./limits.js";
 import { lineIndex } from "./line-index.js";
 import { LoadError } from "./load-error.js";
 import { type DocumentPiece, splitDocuments } from "./split-documents.js";
-import { syntaxProblem } from "./syntax-error.js";
+import { parseWithYamlPackage } from "./yaml-package-tree.js";
 import { YamlSymbol } from "./yaml-symbol.js";
 
 export interface LoadedYaml {
@@ -32,13 +38,12 @@ export interface LoadedYaml {
 
 const NOT_A_HASH = "Invalid configuration format";
 
-/** Every scalar stays a string (Psych's rules are applied afterwards); duplicate keys are fine. */
-const COMPOSE_OPTIONS = { schema: "failsafe", uniqueKeys: false, version: "1.1" } as const;
-
 interface LoadedDocument {
   value: unknown;
   start: SourcePosition;
   tooBig?: SourcePosition | undefined;
+  /** Known to be within the size and depth limits (measured while loading). */
+  measured?: boolean;
 }
 
 type PieceResult = LoadedDocument | { diagnostic: Diagnostic };
@@ -53,7 +58,9 @@ export function loadYaml(text: string, file: string, limits?: Partial<YamlLimits
     if (result.tooBig || !isBlank(result.value)) documents.push(result);
   }
   for (const document of documents) {
-    const excess = document.tooBig ?? findExcess(document.value, effective, document.start);
+    const excess =
+      document.tooBig ??
+      (document.measured ? undefined : findExcess(document.value, effective, document.start));
     if (excess) return failed(errorAt(TOO_BIG_MESSAGE, "", excess, file));
     if (!isMap(document.value)) return failed(errorAt(NOT_A_HASH, "", document.start, file));
   }
@@ -78,31 +85,23 @@ function loadPiece(
   limits: YamlLimits,
   file: string,
 ): PieceResult {
-  const at = (offset: number) => position(piece.offset + Math.max(0, offset));
-  const tokens = Array.from(new Parser().parse(piece.text));
-  const documentToken = tokens.find((token): token is CST.Document => token.type === "document");
-  if (documentToken && nestedDeeperThan(documentToken, 2 * limits.maxDepth + 2)) {
-    const start = at(documentToken.offset);
-    return { value: null, start, tooBig: start };
-  }
-  // Psych.safe_load reads the first document of the piece and ignores the rest.
-  let document: Document.Parsed | undefined;
-  for (const composed of new Composer(COMPOSE_OPTIONS).compose(tokens, true)) {
-    document = composed;
-    break;
-  }
-  if (!document) return { value: null, start: at(0) };
-  const start = at(document.contents?.range[0] ?? 0);
-  const error = firstError(document, piece.text.length);
-  if (error) {
-    const where = at(error.pos[0] < 0 ? piece.text.length : error.pos[0]);
-    if (error.code === "RESOURCE_EXHAUSTION") return { value: null, start, tooBig: where };
-    const message = `${syntaxProblem(error)} at line ${where.line} column ${where.column}`;
+  const at =
+    piece.offset === 0
+      ? position
+      : (offset: number) => position(piece.offset + Math.max(0, offset));
+  const fast = loadWithJsYaml(newBuildContext(piece.text, at, limits));
+  if (fast) return { value: fast.value, start: at(fast.start), measured: fast.measured };
+  const parsed = parseWithYamlPackage(piece.text, limits);
+  if ("problem" in parsed) {
+    const where = at(parsed.offset);
+    const message = `${parsed.problem} at line ${where.line} column ${where.column}`;
     return { diagnostic: errorAt(message, "", where, file) };
   }
+  const start = at(parsed.start);
+  if ("tooBig" in parsed) return { value: null, start, tooBig: at(parsed.tooBig) };
   const context = newBuildContext(piece.text, at, limits);
   try {
-    const value = buildNode(context, document.contents, 1);
+    const value = buildNode(context, parsed.root, 1);
     return { value, start, tooBig: context.tooBig };
   } catch (caught) {
     if (caught instanceof LoadError) {
@@ -111,14 +110,6 @@ function loadPiece(
     if (caught instanceof RangeError) return { value: null, start, tooBig: start };
     throw caught;
   }
-}
-
-function firstError(document: Document.Parsed, end: number) {
-  const offset = (pos: number) => (pos < 0 ? end : pos);
-  return document.errors.reduce<(typeof document.errors)[number] | undefined>(
-    (best, error) => (!best || offset(error.pos[0]) < offset(best.pos[0]) ? error : best),
-    undefined,
-  );
 }
 
 /** ActiveSupport's `blank?`, which GitLab uses to drop empty documents. */

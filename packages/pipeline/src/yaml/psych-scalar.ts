@@ -35,6 +35,8 @@ const INTEGER =
 /** The value of an untagged plain scalar, as Psych loads it. */
 export function tokenizePlain(text: string): unknown {
   if (text === "") return null;
+  // A leading ASCII letter or `_` always matches LOOKS_LIKE_WORD (the common case, made quick).
+  if (startsWithLetter(text)) return wordLike(text);
   if (LOOKS_LIKE_WORD.test(text) || text.includes("\n")) return wordLike(text);
   if (TIME.test(text)) throw disallowedClass("Time");
   if (DATE.test(text)) throw disallowedClass("Date");
@@ -52,6 +54,16 @@ export function tokenizePlain(text: string): unknown {
   return text;
 }
 
+/**
+ * True when the plain scalar certainly loads as itself, a String: a word starting with an
+ * ASCII letter, which is not one of the short words (`yes`, `true`, `on`, `null`, ...).
+ */
+export function isPlainWord(text: string): boolean {
+  const first = text.charCodeAt(0) | 0x20;
+  if (first < 0x61 || first > 0x7a) return false;
+  return !WORD_STARTS.has(first) || text.length > 10;
+}
+
 /** True when Psych reads this untagged plain scalar as a Float (a key then prints as `1.0`). */
 export function isFloatText(text: string): boolean {
   if (text === "" || LOOKS_LIKE_WORD.test(text) || text.includes("\n")) return false;
@@ -61,8 +73,29 @@ export function isFloatText(text: string): boolean {
   return SEXAGESIMAL_FLOAT.test(text) || (FLOAT.test(text) && !/^[-+]?\.$/.test(text));
 }
 
+function startsWithLetter(text: string): boolean {
+  const code = text.charCodeAt(0) | 0x20;
+  return (code >= 0x61 && code <= 0x7a) || text.charCodeAt(0) === 0x5f;
+}
+
+/** Ruby's `String#length`: code points, not UTF-16 units. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0xdc00 || code > 0xdfff || i === 0) count++;
+    else if (text.charCodeAt(i - 1) < 0xd800 || text.charCodeAt(i - 1) > 0xdbff) count++;
+  }
+  return count;
+}
+
+/** The first letters of the words below (ASCII lower case). */
+const WORD_STARTS = new Set([0x79, 0x74, 0x6f, 0x6e, 0x66, 0x7e]);
+
 function wordLike(text: string): unknown {
-  if ([...text].length > 5) return text;
+  if (text.length > 5 && (text.length > 10 || codePoints(text) > 5)) return text;
+  // The first line's first character is enough for the next test to hold.
+  if (!WORD_STARTS.has(text.charCodeAt(0) | 0x20)) return text;
   if (/^[^ytonf~]/im.test(text)) return text;
   if (text === "~" || /^null$/im.test(text)) return null;
   if (/^(yes|true|on)$/im.test(text)) return true;
