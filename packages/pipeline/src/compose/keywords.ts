@@ -46,3 +46,6 @@ export function isHiddenKey(key: string): boolean {
 export function isJobKey(key: string): boolean {
   return !GLOBAL_KEYWORDS.has(key) && !isHiddenKey(key);
 }
+
+/** The `when` values a job may have (`never` belongs to rules only). */
+export const JOB_WHEN = ["on_success", "on_failure", "always", "manual", "delayed"] as const;

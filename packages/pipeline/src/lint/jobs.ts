@@ -3,10 +3,14 @@
  * (`Gitlab::Ci::Config::Entry::Jobs`, `Processable`, `Rules::Rule`).
  */
 import { isMap } from "../compose/deep-merge.js";
-import { DEPRECATED_GLOBAL_DEFAULTS, isHiddenKey, isJobKey } from "../compose/keywords.js";
+import {
+  DEPRECATED_GLOBAL_DEFAULTS,
+  isHiddenKey,
+  isJobKey,
+  JOB_WHEN,
+} from "../compose/keywords.js";
 
 /** The `when` values a job may have (`never` is for rules only). */
-const JOB_WHEN = ["on_success", "on_failure", "always", "manual", "delayed"];
 
 import { type Diagnostic, errorAtKey as diagnosticAt } from "../diagnostics.js";
 import { isValidExpression } from "../expression/index.js";
@@ -35,7 +39,7 @@ export function checkJobs(config: Record<string, unknown>, file: string): Diagno
     if (job.script === undefined && job.run === undefined && job.trigger === undefined) {
       out.push(diagnosticAt(unmatchedJobMessage(name), path, config, name, file));
     }
-    if (typeof job.when === "string" && !JOB_WHEN.includes(job.when)) {
+    if (typeof job.when === "string" && !(JOB_WHEN as readonly string[]).includes(job.when)) {
       out.push(
         diagnosticAt(
           `${path} when should be one of: ${JOB_WHEN.join(", ")}`,

@@ -6,6 +6,7 @@
  */
 import { type ConfigMap, isMap } from "../compose/deep-merge.js";
 import { inheritsVariable } from "../compose/inherit.js";
+import type { JOB_WHEN } from "../compose/keywords.js";
 import { errorAtKey as at, type Diagnostic } from "../diagnostics.js";
 import type { PipelineEvent } from "../event.js";
 import type { RuleContext } from "../rules/context.js";
@@ -30,7 +31,7 @@ import {
   yamlValues,
 } from "./variables.js";
 
-export type JobWhen = "on_success" | "on_failure" | "always" | "manual" | "delayed";
+export type JobWhen = (typeof JOB_WHEN)[number];
 
 export interface PlannedJob {
   /** The job's name in the pipeline (`test 1/3` for a parallel instance). */
@@ -280,8 +281,11 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
 /** Turns each draft's need specs into job names of this pipeline; a missing required need is an error. */
 function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
   const present = new Map<string, string[]>();
-  for (const draft of drafts)
-    present.set(draft.jobName, [...(present.get(draft.jobName) ?? []), draft.name]);
+  for (const draft of drafts) {
+    const names = present.get(draft.jobName);
+    if (names) names.push(draft.name);
+    else present.set(draft.jobName, [draft.name]);
+  }
   for (const draft of drafts) {
     if (!draft.needSpecs) continue;
     const names: string[] = [];
