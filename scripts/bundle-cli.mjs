@@ -9,6 +9,9 @@ await build({
   entryPoints: [`${root}packages/cli/src/main.ts`],
   outfile: `${root}packages/cli/dist/conveyor.mjs`,
   bundle: true,
+  // dockerode reaches native optional modules (ssh2); it loads from node_modules when the
+  // Docker executor is used.
+  external: ["dockerode"],
   platform: "node",
   format: "esm",
   target: "node20",

@@ -1,0 +1,65 @@
+/**
+ * The one contract every executor (shell, docker, kubernetes) implements:
+ * `prepare → runStep* → cleanup`. The runner core does everything else (sources, caches,
+ * artifacts, trace, masking) and hands the executor finished shell scripts.
+ */
+import type { JobPayload } from "@conveyor/protocol";
+
+/** Where the job's files are: as the job's shell sees them and as this host sees them. */
+export interface BuildDirs {
+  /** `CI_BUILDS_DIR` inside the job, e.g. `/builds` in a container. */
+  jobBuildsDir: string;
+  /** The same directory on this host; the runner core checks out sources and collects files here. */
+  hostBuildsDir: string;
+}
+
+export interface PrepareRequest {
+  payload: JobPayload;
+  /** A host directory reserved for this job; the executor maps it into the job as it sees fit. */
+  hostBuildsDir: string;
+  /** Lines for the job log (e.g. "Pulling docker image …"); already masked by the caller. */
+  log: (line: string) => void;
+  signal: AbortSignal;
+}
+
+export interface StepRequest {
+  /** `prepare_script`, `step_script`, `after_script`, … (used for logs and file names). */
+  name: string;
+  /** A complete script for a POSIX shell (bash or sh); it sets its own variables. */
+  script: string;
+  /** Milliseconds; the executor stops the step when it runs longer. */
+  timeoutMs: number;
+  /** Aborted on cancel: the executor stops the step's processes and returns. */
+  signal: AbortSignal;
+  /** Raw output, stdout and stderr interleaved as produced. */
+  output: (chunk: Uint8Array) => void;
+}
+
+export interface StepOutcome {
+  /** The script's exit code; null when it did not exit on its own (killed, timed out, failed to start). */
+  exitCode: number | null;
+  timedOut: boolean;
+  canceled: boolean;
+  /** Why the step could not run at all (executor failure, not a script failure). */
+  systemError?: string;
+}
+
+export interface ExecutorSession extends BuildDirs {
+  /** The shell the scripts run in. */
+  readonly shell: "bash" | "sh";
+  runStep(step: StepRequest): Promise<StepOutcome>;
+  /** Removes everything prepare created. Idempotent; never throws. */
+  cleanup(): Promise<void>;
+}
+
+export interface Executor {
+  /** `shell`, `docker`, `kubernetes`: reported as the runner's executor. */
+  readonly name: string;
+  /** Throws ExecutorError when the environment cannot be prepared (image missing, …). */
+  prepare(request: PrepareRequest): Promise<ExecutorSession>;
+}
+
+/** The executor could not prepare or run the job: a runner system failure, not a script failure. */
+export class ExecutorError extends Error {
+  override readonly name = "ExecutorError";
+}
