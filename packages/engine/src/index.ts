@@ -1,1 +1,1 @@
-export {};
+export * from "./payload/index.js";

@@ -33,3 +33,16 @@ export {
   type PlanJson,
   planToJson,
 } from "./plan/plan-json.js";
+export {
+  environmentSlug,
+  expandVariables,
+  type JobEnvironment,
+  type JobInfo as JobVariablesInfo,
+  mergeByPrecedence,
+  predefinedVariables,
+  RUNNER_EXPANSION,
+  slugify,
+  sortAndExpandAll,
+  type Variable,
+  type VariableSource,
+} from "./variables/index.js";

@@ -28,6 +28,8 @@ import {
   type Lookup,
   pipelinePredefined,
   pipelineVariables,
+  valuesOf,
+  winningVariables,
   yamlValues,
 } from "./variables.js";
 
@@ -50,6 +52,8 @@ export interface PlannedJob {
   needsArtifacts: string[];
   /** YAML variables: global, job, matrix, then the matching rule's, as written. */
   variables: Record<string, string>;
+  /** The same winning YAML variables with their flags (`expand: false` → raw) and sources. */
+  yamlVariables: Variable[];
   matrix?: Record<string, string>;
   nodeIndex?: number;
   nodeTotal?: number;
@@ -264,7 +268,7 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
     allowFailure: exitCodes ? false : allowFailure,
     needs: needSpecs ? [] : null,
     needsArtifacts: [],
-    variables: yamlValues(yaml),
+    ...yamlVariablesOf(yaml),
     definition: def,
     needSpecs,
   };
@@ -307,6 +311,11 @@ function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
     }
     draft.needs = names;
   }
+}
+
+function yamlVariablesOf(yaml: Variable[]): Pick<PlannedJob, "variables" | "yamlVariables"> {
+  const yamlVariables = winningVariables(yaml);
+  return { variables: valuesOf(yamlVariables), yamlVariables };
 }
 
 function parseAllowFailure(value: unknown): { value?: boolean; exitCodes?: number[] } {

@@ -97,10 +97,20 @@ export function pipelineVariables(event: PipelineEvent): Variable[] {
   return Object.entries(event.variables ?? {}).map(([key, value]) => ({ key, value, source }));
 }
 
+/** The variables that win by precedence, in order, as written (not expanded). */
+export function winningVariables(variables: Iterable<Variable>): Variable[] {
+  return [...mergeByPrecedence(variables).resolved()];
+}
+
 /** The YAML variables a job receives, as written (not expanded), winning values in order. */
 export function yamlValues(variables: Iterable<Variable>): Record<string, string> {
+  return valuesOf(winningVariables(variables));
+}
+
+/** Key → value of variables that already won by precedence. */
+export function valuesOf(variables: readonly Variable[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const variable of mergeByPrecedence(variables).resolved()) {
+  for (const variable of variables) {
     Object.defineProperty(out, variable.key, {
       value: variable.value,
       enumerable: true,
