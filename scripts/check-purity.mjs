@@ -1,11 +1,11 @@
 #!/usr/bin/env node
-// The pipeline language is pure (ARCHITECTURE.md): no node: I/O, no wall clock, no randomness
+// The pipeline language and the engine are pure (ARCHITECTURE.md): no node: I/O, no wall clock, no randomness
 // in its product code. Tests and test helpers (src/testing/, *.test.ts) may do I/O.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const PURE = ["packages/pipeline/src"];
+const PURE = ["packages/pipeline/src", "packages/engine/src"];
 const BANNED = [
   [/from\s+["']node:/, "imports a node: module"],
   [/\bDate\.now\s*\(/, "reads the wall clock (Date.now)"],

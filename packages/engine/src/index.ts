@@ -1,1 +1,3 @@
+export * from "./duration/index.js";
 export * from "./payload/index.js";
+export * from "./state/index.js";

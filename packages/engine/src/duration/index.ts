@@ -1,0 +1,1 @@
+export { type DurationUnit, parseDuration, type ParseDurationOptions } from "./chronic-duration.js";
