@@ -46,3 +46,4 @@ export {
   type Variable,
   type VariableSource,
 } from "./variables/index.js";
+export { type ConfigMap, isMap } from "./compose/deep-merge.js";

@@ -6,7 +6,7 @@
  */
 import type { ArtifactWhen, JobArtifact } from "@conveyor/protocol";
 import { stringList } from "./keyword-values.js";
-import { isMapValue } from "./maps.js";
+import { isMap } from "@conveyor/pipeline";
 
 /**
  * Default file names and formats of report types (GitLab `Ci::JobArtifact` file names and
@@ -41,7 +41,7 @@ const REPORTS: Record<string, { file: string; format: "gzip" | "raw" | "zip" }> 
 const WHEN: readonly ArtifactWhen[] = ["on_success", "on_failure", "always"];
 
 export function artifactsOf(value: unknown, expand: (value: string) => string): JobArtifact[] {
-  if (!isMapValue(value)) return [];
+  if (!isMap(value)) return [];
   const out: JobArtifact[] = [];
   const expireIn = typeof value.expire_in === "string" ? value.expire_in : null;
   const paths = stringList(value.paths).map(expand);
@@ -61,12 +61,10 @@ export function artifactsOf(value: unknown, expand: (value: string) => string): 
     if (exclude.length > 0) archive.exclude = exclude;
     out.push(archive);
   }
-  if (isMapValue(value.reports)) {
+  if (isMap(value.reports)) {
     for (const [type, files] of Object.entries(value.reports)) {
       const report = REPORTS[type] ?? { file: type, format: "raw" as const };
-      const reportPaths = isMapValue(files)
-        ? stringList(files.path ?? files.paths)
-        : stringList(files);
+      const reportPaths = isMap(files) ? stringList(files.path ?? files.paths) : stringList(files);
       out.push({
         name: report.file,
         paths: reportPaths.map(expand),

@@ -4,13 +4,12 @@
  * the world (ids, tokens, the repository URL, dependencies and their dotenv variables, the
  * digest behind `cache:key:files`) comes in as data.
  */
-import type { PipelineEvent, PlannedJob } from "@conveyor/pipeline";
+import { isMap, type PipelineEvent, type PlannedJob } from "@conveyor/pipeline";
 import type { JobDependency, JobPayload, JobStep, JobVariable } from "@conveyor/protocol";
 import { artifactsOf } from "./artifacts.js";
 import { cachesOf } from "./cache.js";
 import { imageOf, servicesOf } from "./image.js";
 import { scriptLines } from "./keyword-values.js";
-import { isMapValue } from "./maps.js";
 import { resolveJobVariables } from "./variables.js";
 
 /** GitLab's default project setting for `GIT_DEPTH` ("Git shallow clone": 20 commits). */
@@ -62,7 +61,8 @@ export function buildJobPayload(inputs: PayloadInputs): JobPayload {
   });
   const { expand } = resolved;
   const variable = (key: string) => resolved.variables.findLast((v) => v.key === key)?.value;
-  const depth = Number.parseInt(variable("GIT_DEPTH") ?? "", 10);
+  const givenDepth = Number.parseInt(variable("GIT_DEPTH") ?? "", 10);
+  const depth = Number.isNaN(givenDepth) ? DEFAULT_GIT_DEPTH : givenDepth;
 
   const payload: JobPayload = {
     id: inputs.jobId,
@@ -83,8 +83,8 @@ export function buildJobPayload(inputs: PayloadInputs): JobPayload {
       sha: event.commit.sha,
       before_sha: event.commit.beforeSha ?? BLANK_SHA,
       ref_type: event.ref.kind,
-      refspecs: refspecs(event, Number.isNaN(depth) ? DEFAULT_GIT_DEPTH : depth),
-      depth: Number.isNaN(depth) ? DEFAULT_GIT_DEPTH : depth,
+      refspecs: refspecs(event, depth),
+      depth,
       repo_object_format: event.commit.sha.length === 64 ? "sha256" : "sha1",
       protected: event.ref.protected === true,
     },
@@ -102,7 +102,7 @@ export function buildJobPayload(inputs: PayloadInputs): JobPayload {
     dependencies: inputs.dependencies.map(({ dotenv: _dotenv, ...dependency }) => dependency),
     features: { trace_sections: inputs.traceSections ?? true },
   };
-  const hooks = isMapValue(def.hooks) ? scriptLines(def.hooks.pre_get_sources_script) : [];
+  const hooks = isMap(def.hooks) ? scriptLines(def.hooks.pre_get_sources_script) : [];
   if (hooks.length > 0) payload.hooks = [{ name: "pre_get_sources_script", script: hooks }];
   return payload;
 }

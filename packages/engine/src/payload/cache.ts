@@ -7,7 +7,7 @@
  */
 import type { ArtifactWhen, CachePolicy, JobCache } from "@conveyor/protocol";
 import { stringList } from "./keyword-values.js";
-import { isMapValue } from "./maps.js";
+import { isMap } from "@conveyor/pipeline";
 
 export interface CacheKeyInputs {
   expand: (value: string) => string;
@@ -32,7 +32,7 @@ export function cachesOf(value: unknown, inputs: CacheKeyInputs): JobCache[] {
   const suffix = inputs.protectedRef ? "-protected" : "-non_protected";
   const out: JobCache[] = [];
   for (const entry of entries) {
-    if (!isMapValue(entry)) continue;
+    if (!isMap(entry)) continue;
     const policy =
       POLICIES.find((p) => p === inputs.expand(String(entry.policy ?? ""))) ?? "pull-push";
     const cache: JobCache = {
@@ -53,7 +53,7 @@ export function cachesOf(value: unknown, inputs: CacheKeyInputs): JobCache[] {
 
 function cacheKey(key: unknown, inputs: CacheKeyInputs): string {
   if (key === undefined || key === null) return "default";
-  if (isMapValue(key)) {
+  if (isMap(key)) {
     const prefix = typeof key.prefix === "string" ? inputs.expand(key.prefix) : undefined;
     const digest = inputs.filesDigest(stringList(key.files)) ?? "default";
     return prefix ? `${prefix}-${digest}` : digest;

@@ -7,6 +7,7 @@
  */
 import {
   expandVariables,
+  isMap,
   type JobEnvironment,
   mergeByPrecedence,
   type PipelineEvent,
@@ -17,7 +18,6 @@ import {
   type Variable,
 } from "@conveyor/pipeline";
 import type { JobVariable } from "@conveyor/protocol";
-import { isMapValue } from "./maps.js";
 
 export interface JobVariableInputs {
   event: PipelineEvent;
@@ -111,7 +111,7 @@ function environmentOf(
   variables: Variable[],
   event: PipelineEvent,
 ): JobEnvironment | undefined {
-  const raw = typeof value === "string" ? { name: value } : isMapValue(value) ? value : undefined;
+  const raw = typeof value === "string" ? { name: value } : isMap(value) ? value : undefined;
   if (!raw || typeof raw.name !== "string") return undefined;
   const merged = mergeByPrecedence(variables, { protectedRef: event.ref.protected === true });
   const name = expandVariables(raw.name, (key) => merged.value(key));

@@ -7,7 +7,7 @@
  * Sources: lib/gitlab/ci/build/auto_retry.rb; https://docs.gitlab.com/ci/yaml/#retry
  * ("retried up to 2 times if the exit code is 137 or if it had a runner system failure").
  */
-import { isMap } from "./values.js";
+import { isMap } from "@conveyor/pipeline";
 
 export interface RetryPolicy {
   /** `retry:max` (or the integer form); `undefined` when not given. */
