@@ -8,3 +8,50 @@ export {
   type StepRequest,
 } from "./executor.js";
 export type { ArtifactStore, CacheStore, TraceSink } from "./ports.js";
+export * from "./job/index.js";
+export {
+  AFTER_SCRIPT_STEP,
+  afterScript,
+  afterScriptStep,
+  buildShellScript,
+  commandLines,
+  debugTraceOf,
+  expandWith,
+  exportLines,
+  fileVariablePath,
+  fileVariables,
+  findVariable,
+  type HookName,
+  hookCommands,
+  hookScript,
+  isShellName,
+  type JobStatus,
+  type JobVariableInputs,
+  type JobVariables,
+  maskedValues,
+  noticeLine,
+  parseBool,
+  prepareScript,
+  type ResolvedVariable,
+  type RunnerIdentity,
+  resolveJobVariables,
+  runnerLookup,
+  scriptBody,
+  shellQuote,
+  type ShellScriptInputs,
+  stageOfStep,
+  stepScript,
+  TEMP_PROJECT_DIR_KEY,
+  tmpDirOf,
+  userSteps,
+  variableValue,
+  warningLine,
+  withJobStatus,
+  wrapScript,
+} from "./script/index.js";
+export * from "./trace/index.js";
+export * from "./workspace/index.js";
+export * from "./artifacts/index.js";
+export * from "./cache/index.js";
+export * from "./stores/index.js";
+export * from "./reports/index.js";

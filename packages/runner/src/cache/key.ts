@@ -1,0 +1,174 @@
+/**
+ * Cache keys, pure.
+ *
+ * Server side (what GitLab puts in the job payload), from
+ * lib/gitlab/ci/pipeline/seed/build/cache.rb, lib/gitlab/ci/build/cache.rb and
+ * app/models/ci/build.rb#cache:
+ * - `cache:key` string: used as written (the runner expands variables later); absent → `default`.
+ * - `cache:key:files` / `cache:key:files_commits`: `<prefix>-<digest>`, where the digest is the
+ *   SHA-1 of the sorted, de-duplicated ids joined by `-` (blob ids of the files' contents at the
+ *   pipeline's commit for `files`; ids of the last commits that changed them for
+ *   `files_commits`), or `default` when none of the files exists. Without `prefix`, the prefix
+ *   is the entry's index in the job's `cache` list (`0`, `1`, …).
+ * - then `-<n>` when the project's caches were cleared (`jobs_cache_index`), then `-protected`
+ *   or `-non_protected` (unless the project shares caches between protected and unprotected
+ *   refs); `cache:unprotect` always gives `-non_protected`. Fallback keys get the same suffixes.
+ * Config validation (lib/gitlab/config/entry/validators.rb KeyValidator): a key, URL-decoded,
+ * may not contain `/` nor be `.` or `..`.
+ *
+ * Runner side (shells/abstract.go sanitizeCacheKey): `%2F`/`%2E` decoded, `\` turned into `/`,
+ * the path cleaned and rooted so it cannot climb out, trailing blanks of the last element and
+ * empty elements dropped; a change is reported as a warning.
+ * Docs: https://docs.gitlab.com/ci/yaml/#cachekey , https://docs.gitlab.com/ci/caching/
+ */
+import { createHash } from "node:crypto";
+
+export type CacheKeyConfig =
+  | string
+  | { files?: string[]; files_commits?: string[]; prefix?: string | null }
+  | null
+  | undefined;
+
+export interface CacheKeyOptions {
+  /** `cache:key` as configured: a string (variables expanded or not), a `{files, prefix}` map, or absent. */
+  key: CacheKeyConfig;
+  /** This entry's position in the job's `cache` list: GitLab's prefix for `key:files` without `prefix`. */
+  index?: number;
+  /**
+   * For `key:files` / `key:files_commits`: `digestFromHashes()` of the ids the caller looked up
+   * (blob ids of the files at the pipeline's commit, e.g. `git ls-tree <sha> -- <file>`, for
+   * `files`; last commit ids, e.g. `git log -1 --format=%H <sha> -- <file>`, for
+   * `files_commits`); undefined when none of the files exists. `cacheFilesDigest()` does both.
+   */
+  filesDigest?: string;
+  /** The pipeline's ref is protected. */
+  protectedRef: boolean;
+  /** `cache:unprotect: true`. */
+  unprotect?: boolean;
+  /** Project setting "Use separate caches for protected branches" (GitLab default: on). */
+  separateCaches?: boolean;
+  /** The project's cache index, bumped by "Clear runner caches"; undefined when never cleared. */
+  clearIndex?: number;
+}
+
+/** Ruby's `present?` for strings: not empty and not only whitespace. */
+function present(value: string | null | undefined): value is string {
+  return typeof value === "string" && !/^\s*$/u.test(value);
+}
+
+/** The key GitLab sends the runner for one `cache` entry. */
+export function cacheKeyFor(options: CacheKeyOptions): string {
+  return withSuffixes(baseKey(options), options);
+}
+
+/** `cache:fallback_keys` as GitLab sends them: the same suffixes as the main key. */
+export function fallbackKeysFor(keys: string[], options: Omit<CacheKeyOptions, "key">): string[] {
+  return keys.map((k) => withSuffixes(k, options));
+}
+
+function baseKey(options: CacheKeyOptions): string {
+  const { key } = options;
+  if (key === undefined || key === null) return "default";
+  if (typeof key === "string") return key;
+  const prefix = key.prefix ?? String(options.index ?? 0);
+  const digest = key.files || key.files_commits ? (options.filesDigest ?? "default") : "default";
+  return [prefix, digest].filter(present).join("-");
+}
+
+function withSuffixes(key: string, options: Omit<CacheKeyOptions, "key">): string {
+  let out = key;
+  if (options.clearIndex !== undefined) out = `${out}-${options.clearIndex}`;
+  if (options.separateCaches === false) return out;
+  const type = !options.unprotect && options.protectedRef ? "protected" : "non_protected";
+  return `${out}-${type}`;
+}
+
+/**
+ * GitLab's digest for `key:files`/`key:files_commits`: SHA-1 of the ids, missing ones dropped,
+ * sorted and de-duplicated, joined by `-`; undefined when there is none.
+ */
+export function digestFromHashes(ids: (string | null | undefined)[]): string | undefined {
+  const unique = [...new Set(ids.filter((id): id is string => typeof id === "string"))].sort();
+  if (unique.length === 0) return undefined;
+  return createHash("sha1").update(unique.join("-")).digest("hex");
+}
+
+/** Ruby's CGI.unescape: `+` is a space, `%XX` a byte, the result read as UTF-8. */
+function cgiUnescape(value: string): string {
+  const bytes: number[] = [];
+  const raw = Buffer.from(value.replace(/\+/g, " "), "utf8");
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw.subarray(i + 1, i + 3).toString("latin1");
+    if (raw[i] === 0x25 && /^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(parseInt(hex, 16));
+      i += 2;
+    } else {
+      bytes.push(raw[i]!);
+    }
+  }
+  return Buffer.from(bytes).toString("utf8");
+}
+
+/**
+ * GitLab's configuration check of a `cache:key` string (as written in the YAML): the error
+ * text after `<location> config ` (e.g. `cache:key config cannot contain the "/" character`),
+ * or undefined when the key is acceptable.
+ */
+export function validateCacheKey(key: string): string | undefined {
+  const path = cgiUnescape(key);
+  if (path.includes("/")) return 'cannot contain the "/" character';
+  if (path === "." || path === "..") return 'cannot be "." or ".."';
+  return undefined;
+}
+
+/** Go's %q for the strings the runner quotes in its warnings. */
+export function goQuote(value: string): string {
+  return JSON.stringify(value);
+}
+
+/** Go's path.Clean, for rooted paths. */
+function cleanRooted(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return `/${out.join("/")}`;
+}
+
+export interface SanitizedKey {
+  /** The key the runner uses; empty when nothing usable is left. */
+  key: string;
+  /** The runner's warning when the key changed or could not be sanitized. */
+  warning?: string;
+}
+
+/** The runner's sanitizeCacheKey (applied to every key before use, unless keys are hashed). */
+export function sanitizeCacheKey(cacheKey: string): SanitizedKey {
+  if (cacheKey === "") return { key: "" };
+  const decoded = cacheKey
+    .replace(/%2[eE]/g, ".")
+    .replace(/%2[fF]/g, "/")
+    .replace(/\\/g, "/");
+  let cleaned = cleanRooted(`/${decoded}`);
+  let key = "";
+  while (cleaned !== "") {
+    const cut = cleaned.lastIndexOf("/");
+    const dir = cleaned.slice(0, cut + 1);
+    const file = cleaned.slice(cut + 1).replace(/[\s\u0085]+$/u, "");
+    if (file === "") {
+      cleaned = dir.slice(0, -1);
+      continue;
+    }
+    const parent = dir.slice(1);
+    key = parent === "" ? file : cleanRooted(`/${parent}${file}`).slice(1);
+    break;
+  }
+  if (key === "")
+    return { key: "", warning: `cache key ${goQuote(cacheKey)} could not be sanitized` };
+  if (key !== cacheKey) {
+    return { key, warning: `cache key ${goQuote(cacheKey)} sanitized to ${goQuote(key)}` };
+  }
+  return { key };
+}
