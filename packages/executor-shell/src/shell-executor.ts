@@ -1,0 +1,129 @@
+/**
+ * The shell executor: job scripts run by bash (sh when there is no bash) on this host, in the
+ * host's builds directory (the job sees the same paths), each step in its own process group.
+ * gitlab-runner `executors/shell` (builds directory shared with the host, `Using Shell (bash)
+ * executor...`); docs: https://docs.gitlab.com/runner/executors/shell/
+ */
+import { accessSync, constants } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import type {
+  Executor,
+  ExecutorSession,
+  PrepareRequest,
+  StepOutcome,
+  StepRequest,
+} from "@conveyor/runner";
+import { ExecutorError } from "@conveyor/runner";
+import { type RunningGroup, startGroup } from "./process-group.js";
+import {
+  chooseShell,
+  type ShellCommand,
+  type ShellName,
+  stepEnvironment,
+  stepInvocation,
+} from "./shell-command.js";
+
+export interface ShellExecutorOptions {
+  /**
+   * The shell: `bash` or `sh` from PATH, or an explicit command (e.g.
+   * `{ shell: "sh", command: "busybox", args: ["sh"] }`). Default: bash when on PATH, else sh.
+   */
+  shell?: ShellName | ShellCommand;
+  /** Added to the environment the steps inherit from this process. */
+  env?: NodeJS.ProcessEnv;
+  /** Start a login shell (`-l`), loading profiles as gitlab-runner's shell executor does. */
+  loginShell?: boolean;
+  /** Between SIGTERM and SIGKILL when a step is stopped. Default 5 s. */
+  killGraceMs?: number;
+}
+
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function resolveShell(choice: ShellExecutorOptions["shell"]): ShellCommand {
+  if (typeof choice === "object") return choice;
+  if (choice === "sh") return { shell: "sh", command: "sh", args: [] };
+  const found = chooseShell(process.env.PATH, isExecutable);
+  if (choice === "bash" && found.shell !== "bash") {
+    throw new ExecutorError("bash was not found on PATH");
+  }
+  return found;
+}
+
+class ShellSession implements ExecutorSession {
+  readonly jobBuildsDir: string;
+  readonly hostBuildsDir: string;
+  readonly shell: ShellName;
+  private readonly running = new Set<RunningGroup>();
+  private closed = false;
+
+  constructor(
+    buildsDir: string,
+    private readonly command: ShellCommand,
+    private readonly options: ShellExecutorOptions,
+  ) {
+    this.jobBuildsDir = buildsDir;
+    this.hostBuildsDir = buildsDir;
+    this.shell = command.shell;
+  }
+
+  async runStep(step: StepRequest): Promise<StepOutcome> {
+    if (this.closed) {
+      return {
+        exitCode: null,
+        timedOut: false,
+        canceled: false,
+        systemError: "the session was cleaned up",
+      };
+    }
+    const invocation = stepInvocation(this.command, step.script, this.options.loginShell === true);
+    const group = startGroup({
+      ...invocation,
+      cwd: this.hostBuildsDir,
+      env: stepEnvironment(process.env, this.options.env),
+      timeoutMs: step.timeoutMs,
+      signal: step.signal,
+      output: step.output,
+      killGraceMs: this.options.killGraceMs ?? 5000,
+    });
+    this.running.add(group);
+    try {
+      return await group.done;
+    } finally {
+      this.running.delete(group);
+    }
+  }
+
+  async cleanup(): Promise<void> {
+    this.closed = true;
+    const groups = [...this.running];
+    for (const group of groups) group.kill();
+    await Promise.all(groups.map((group) => group.done.catch(() => undefined)));
+  }
+}
+
+export class ShellExecutor implements Executor {
+  readonly name = "shell";
+
+  constructor(private readonly options: ShellExecutorOptions = {}) {}
+
+  async prepare(request: PrepareRequest): Promise<ExecutorSession> {
+    if (request.signal.aborted) throw new ExecutorError("canceled");
+    const command = resolveShell(this.options.shell);
+    try {
+      await mkdir(request.hostBuildsDir, { recursive: true });
+    } catch (error) {
+      throw new ExecutorError(
+        `cannot create the builds directory: ${error instanceof Error ? error.message : String(error)}`,
+      );
+    }
+    request.log(`Using Shell (${command.shell}) executor...`);
+    return new ShellSession(request.hostBuildsDir, command, this.options);
+  }
+}
