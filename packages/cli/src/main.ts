@@ -1,6 +1,7 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
 import { lintCommand } from "./commands/lint.js";
 import { planCommand } from "./commands/plan.js";
+import { runCommand } from "./commands/run.js";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
 
@@ -9,6 +10,7 @@ const USAGE = `usage: conveyor <command> [options]
 commands:
   lint [FILE]   check a .gitlab-ci.yml as GitLab would (exit 1 when invalid)
   plan [FILE]   show the pipeline GitLab would create for an event
+  run [JOB...]  run the pipeline (or some of its jobs) on this machine
 
 Run 'conveyor <command> --help' for the options of a command.
 `;
@@ -16,6 +18,7 @@ Run 'conveyor <command> --help' for the options of a command.
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   lint: lintCommand,
   plan: planCommand,
+  run: runCommand,
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -6,13 +6,16 @@ import { gitAsync, repositoryRoot, workingTreeFiles } from "./git.js";
 
 export interface RepositoryFacts {
   root: string;
+  /** `root` is a git work tree (else the files were walked). */
+  isGit: boolean;
   files: string[];
   spec: EventSpec;
 }
 
 /** Asks git its questions at the same time: each spawn costs milliseconds, and they add up. */
 export async function inspectRepository(cwd: string): Promise<RepositoryFacts> {
-  const root = (await repositoryRoot(cwd)) ?? cwd;
+  const gitRoot = await repositoryRoot(cwd);
+  const root = gitRoot ?? cwd;
   const [listed, branch, tag, log, originHead, remote] = await Promise.all([
     workingTreeFiles(root),
     gitAsync(root, ["symbolic-ref", "--short", "-q", "HEAD"]),
@@ -36,7 +39,7 @@ export async function inspectRepository(cwd: string): Promise<RepositoryFacts> {
   const parsed = remote ? parseRemote(remote) : undefined;
   spec.project = parsed?.path ?? `local/${basename(root)}`;
   if (parsed?.serverUrl) spec.serverUrl = parsed.serverUrl;
-  return { root, files, spec };
+  return { root, isGit: gitRoot !== undefined, files, spec };
 }
 
 /** `git@host:group/project.git` or `https://host/group/project.git` → project path and server. */

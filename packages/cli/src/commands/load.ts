@@ -24,10 +24,16 @@ export interface LoadRequest {
   /** Overrides of what git says (flags). */
   overrides: EventSpec;
   remote: boolean;
+  /** The pipeline's id (and iid), chosen once the repository's root is known. */
+  pipelineIdFor?: (root: string) => Promise<number>;
 }
 
 export interface LoadOutcome {
   loaded: LoadedPipeline;
+  /** The repository's root (the file's folder when it is not in a git repository). */
+  root: string;
+  /** The root is a git work tree. */
+  inRepository: boolean;
   event: PipelineEvent;
   /** Paths changed since `ref` (for `rules:changes:compare_to`), from git. */
   compareTo: (ref: string) => readonly string[] | undefined;
@@ -66,6 +72,9 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
   }
   if (request.overrides.tag !== undefined) delete spec.branch;
   if (request.overrides.branch !== undefined) delete spec.tag;
+  if (request.pipelineIdFor) {
+    spec.pipelineId = spec.pipelineIid = await request.pipelineIdFor(root);
+  }
   let event: PipelineEvent;
   try {
     event = buildEvent(spec);
@@ -80,5 +89,11 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
     ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
   });
   const loaded = await loadPipeline(text, { file: name, source, event });
-  return { loaded, event, compareTo: (ref) => changedSince(root, ref) };
+  return {
+    loaded,
+    root,
+    inRepository: root === repository.root && repository.isGit,
+    event,
+    compareTo: (ref) => changedSince(root, ref),
+  };
 }

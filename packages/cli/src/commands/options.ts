@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
 /** Options shared by the commands that read a pipeline and an event. */
+import type { EventSpec } from "@conveyor/pipeline";
 import { UsageError } from "../io.js";
 
 export const FILE_OPTION = { file: { type: "string", short: "f" } } as const;
@@ -38,6 +39,25 @@ export function usageErrors<T>(parse: () => T): T {
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error));
   }
+}
+
+/** What the event flags say, as overrides of what git says. */
+export function eventOverrides(values: {
+  branch?: string | undefined;
+  tag?: string | undefined;
+  source?: string | undefined;
+  "default-branch"?: string | undefined;
+  var?: string[] | undefined;
+  changed?: string[] | undefined;
+}): EventSpec {
+  return {
+    branch: values.branch,
+    tag: values.tag,
+    source: values.source,
+    defaultBranch: values["default-branch"],
+    variables: parseVars(values.var),
+    changed: values.changed,
+  } as EventSpec;
 }
 
 /** `KEY=VALUE` pairs from repeated `--var`. */

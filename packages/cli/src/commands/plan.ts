@@ -4,7 +4,7 @@ import { type Plan, planLoaded, planToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { formatDiagnostic } from "./lint.js";
 import { loadForCommand } from "./load.js";
-import { parsePipelineCommand, parseVars, pipelineFile } from "./options.js";
+import { eventOverrides, parsePipelineCommand, pipelineFile } from "./options.js";
 import { renderTable } from "./table.js";
 
 const USAGE = `usage: conveyor plan [FILE] [--branch NAME | --tag NAME]
@@ -22,14 +22,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   const { loaded, event, compareTo } = await loadForCommand({
     cwd: io.cwd,
     file,
-    overrides: {
-      branch: values.branch,
-      tag: values.tag,
-      source: values.source,
-      defaultBranch: values["default-branch"],
-      variables: parseVars(values.var),
-      changed: values.changed,
-    },
+    overrides: eventOverrides(values),
     remote: !values["no-remote"],
   });
   const plan = planLoaded(loaded, event, { compareTo });

@@ -1,0 +1,112 @@
+/**
+ * Starts one job of a local run, as a GitLab runner would after `POST /jobs/request`: builds the
+ * job's payload from the planned job (the same builder the server uses), hands it to the runner
+ * core with this machine's stores under `.conveyor/`, and sends the log to the console and to
+ * `jobs/<id>/job.log`. The dependencies' artifacts and dotenv variables come from the jobs the
+ * engine names as artifact sources.
+ */
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { buildJobPayload, type PayloadDependency, type PipelineRun } from "@conveyor/engine";
+import type { PipelineEvent } from "@conveyor/pipeline";
+import type { JobResult } from "@conveyor/protocol";
+import {
+  type Executor,
+  type LocalArtifactStore,
+  type LocalCacheStore,
+  readDotenvReport,
+  runJob,
+} from "@conveyor/runner";
+import type { JobLaunch } from "./local-dispatcher.js";
+import type { JobConsole } from "./job-console.js";
+
+export interface LocalJobsOptions {
+  event: PipelineEvent;
+  run: PipelineRun;
+  executor: Executor;
+  artifacts: LocalArtifactStore;
+  cache: LocalCacheStore;
+  buildsRoot: string;
+  /** The repository the jobs clone (a local path). */
+  repoUrl: string;
+  /** Copy this working tree over each checkout (`--working-tree`). */
+  workingTree?: string;
+  console: JobConsole;
+  clock: () => number;
+  /** `cache:key:files` digests, looked up before the payload is built (see cacheDigests). */
+  filesDigest?: (files: string[]) => string | undefined;
+}
+
+/** A job token for the run: random, masked in the log like GitLab's `glcbt-` tokens. */
+function jobToken(): string {
+  return `glcbt-local-${randomBytes(16).toString("hex")}`;
+}
+
+export function localJobStarter(options: LocalJobsOptions) {
+  return async (launch: JobLaunch): Promise<JobResult> => {
+    const { attempt } = launch;
+    const payload = buildJobPayload({
+      event: options.event,
+      job: attempt.job,
+      jobId: attempt.id,
+      token: jobToken(),
+      repoUrl: options.repoUrl,
+      timeoutSeconds: attempt.timeoutSeconds,
+      dependencies: await dependenciesOf(options, attempt.id),
+      ...(options.filesDigest ? { filesDigest: options.filesDigest } : {}),
+    });
+    const jobDir = options.artifacts.jobDir(attempt.id);
+    await mkdir(jobDir, { recursive: true });
+    const log = createWriteStream(join(jobDir, "job.log"));
+    const decoder = new TextDecoder();
+    try {
+      const outcome = await runJob({
+        payload,
+        executor: options.executor,
+        trace: {
+          write(chunk) {
+            log.write(chunk);
+            options.console.output(attempt.name, decoder.decode(chunk, { stream: true }));
+          },
+        },
+        artifacts: options.artifacts,
+        cache: options.cache,
+        buildsRoot: options.buildsRoot,
+        signal: launch.signal,
+        abortSignal: launch.abortSignal,
+        clock: options.clock,
+        concurrentId: launch.slot,
+        ...(options.workingTree ? { workingTree: options.workingTree } : {}),
+        runner: { name: "conveyor-local" },
+      });
+      return outcome.result;
+    } finally {
+      options.console.output(attempt.name, decoder.decode());
+      options.console.flush(attempt.name);
+      await new Promise<void>((resolve) => log.end(resolve));
+    }
+  };
+}
+
+/** The jobs whose artifacts this one downloads, with their stored archive and dotenv variables. */
+async function dependenciesOf(
+  options: LocalJobsOptions,
+  jobId: number,
+): Promise<PayloadDependency[]> {
+  const out: PayloadDependency[] = [];
+  for (const source of options.run.artifactSources(jobId)) {
+    const stored = await options.artifacts.list(source.id);
+    const archive = stored.find((artifact) => artifact.artifact_type === "archive");
+    const dotenv = stored.find((artifact) => artifact.artifact_type === "dotenv");
+    const dependency: PayloadDependency = { id: source.id, name: source.name, token: "" };
+    if (archive) dependency.artifacts_file = { filename: archive.name, size: archive.size };
+    if (dotenv) {
+      const report = await readDotenvReport(dotenv.path);
+      if (report.variables.length > 0) dependency.dotenv = report.variables;
+    }
+    out.push(dependency);
+  }
+  return out;
+}
