@@ -3,33 +3,11 @@
  * temporary folder, exit codes and output formats of the command-line contract.
  */
 import assert from "node:assert/strict";
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
-import { fileURLToPath } from "node:url";
-
-const bin = fileURLToPath(new URL("../bin/conveyor.js", import.meta.url));
-
-function conveyor(cwd: string, ...args: string[]) {
-  const result = spawnSync(process.execPath, [bin, ...args], { cwd, encoding: "utf8" });
-  return { code: result.status, stdout: result.stdout, stderr: result.stderr };
-}
-
-function repository(files: Record<string, string>, branch = "main"): string {
-  const dir = mkdtempSync(join(tmpdir(), "conveyor-cli-"));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  const git = (...args: string[]) => execFileSync("git", args, { cwd: dir, stdio: "ignore" });
-  git("init", "-q", "-b", branch);
-  git("-c", "user.name=Test", "-c", "user.email=t@example.test", "add", "-A");
-  git("-c", "user.name=Test", "-c", "user.email=t@example.test", "commit", "-q", "-m", "initial");
-  git("remote", "add", "origin", "git@gitlab.example.test:team/shop.git");
-  return dir;
-}
+import { conveyor, repository } from "./testing/cli-process.js";
 
 const PIPELINE = `stages: [build, test]
 build:
