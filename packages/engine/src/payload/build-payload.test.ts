@@ -156,9 +156,9 @@ describe("job payload (runner protocol §3)", () => {
     ]);
   });
 
-  it("computes cache keys as GitLab does: expanded, default, key:files with prefix, and the protection suffix", async () => {
+  it("composes cache keys as GitLab's server does: as written (the runner expands them), default, key:files with prefix or index, and the protection suffix", async () => {
     const payload = await payloadFor(
-      `build:\n  script: [exit 0]\n  cache:\n    - key: deps-$CI_COMMIT_REF_SLUG\n      paths: [node_modules/]\n      policy: pull\n      fallback_keys: [deps-main]\n    - paths: [.cache/]\n    - key:\n        files: [package-lock.json]\n        prefix: npm\n      paths: [.npm/]\n      when: always\n`,
+      `build:\n  script: [exit 0]\n  cache:\n    - key: deps-$CI_COMMIT_REF_SLUG\n      paths: [node_modules/]\n      policy: pull\n      fallback_keys: [deps-main]\n    - paths: [.cache/]\n    - key:\n        files: [package-lock.json]\n        prefix: npm\n      paths: [.npm/]\n      when: always\n    - key:\n        files: [missing.lock]\n      paths: [.m/]\n`,
       "build",
       {
         branch: "feature/x",
@@ -167,7 +167,7 @@ describe("job payload (runner protocol §3)", () => {
     );
     assert.deepEqual(payload.cache, [
       {
-        key: "deps-feature-x-non_protected",
+        key: "deps-$CI_COMMIT_REF_SLUG-non_protected",
         untracked: false,
         paths: ["node_modules/"],
         policy: "pull",
@@ -187,6 +187,13 @@ describe("job payload (runner protocol §3)", () => {
         paths: [".npm/"],
         policy: "pull-push",
         when: "always",
+      },
+      {
+        key: "3-default-non_protected",
+        untracked: false,
+        paths: [".m/"],
+        policy: "pull-push",
+        when: "on_success",
       },
     ]);
   });

@@ -1,13 +1,18 @@
 /**
- * `cache:` as the job payload carries it (runner protocol §3.7), with the key GitLab computes
- * on the server: the key expanded with the job's variables (`default` when none), or for
- * `key:files` the prefix joined to a digest of the files' last commits; then the suffix that
- * keeps protected and unprotected refs apart.
+ * `cache:` as the job payload carries it (runner protocol §3.7), with the key GitLab composes on
+ * the server (lib/gitlab/ci/pipeline/seed/build/cache.rb, app/models/ci/build.rb#cache):
+ * - a string key as written: the runner expands its variables (and the paths' and policy's);
+ * - no key: `default`;
+ * - `key:files`: `<prefix>-<digest of the files>`, the prefix being the entry's index in the
+ *   job's `cache` list when none is given, the digest `default` when none of the files exists;
+ * - then `-protected` or `-non_protected` (always `-non_protected` with `cache:unprotect`), the
+ *   project keeping separate caches for protected refs as GitLab does by default; fallback keys
+ *   get the same suffix.
  * Docs: https://docs.gitlab.com/ci/yaml/#cache , https://docs.gitlab.com/ci/caching/
  */
 import type { ArtifactWhen, CachePolicy, JobCache } from "@conveyor/protocol";
-import { stringList } from "./keyword-values.js";
 import { isMap } from "@conveyor/pipeline";
+import { stringList } from "./keyword-values.js";
 
 export interface CacheKeyInputs {
   expand: (value: string) => string;
@@ -29,14 +34,15 @@ export function cachesOf(value: unknown, inputs: CacheKeyInputs): JobCache[] {
     : value === undefined || value === null
       ? []
       : [value];
-  const suffix = inputs.protectedRef ? "-protected" : "-non_protected";
   const out: JobCache[] = [];
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     if (!isMap(entry)) continue;
+    const suffix =
+      inputs.protectedRef && entry.unprotect !== true ? "-protected" : "-non_protected";
     const policy =
       POLICIES.find((p) => p === inputs.expand(String(entry.policy ?? ""))) ?? "pull-push";
     const cache: JobCache = {
-      key: `${cacheKey(entry.key, inputs)}${suffix}`,
+      key: `${cacheKey(entry.key, index, inputs)}${suffix}`,
       untracked: entry.untracked === true,
       paths: stringList(entry.paths).map(inputs.expand),
       policy,
@@ -44,20 +50,19 @@ export function cachesOf(value: unknown, inputs: CacheKeyInputs): JobCache[] {
     };
     const fallbacks = stringList(entry.fallback_keys);
     if (fallbacks.length > 0) {
-      cache.fallback_keys = fallbacks.map((key) => `${inputs.expand(key)}${suffix}`);
+      cache.fallback_keys = fallbacks.map((key) => `${key}${suffix}`);
     }
     out.push(cache);
   }
   return out;
 }
 
-function cacheKey(key: unknown, inputs: CacheKeyInputs): string {
+function cacheKey(key: unknown, index: number, inputs: CacheKeyInputs): string {
   if (key === undefined || key === null) return "default";
   if (isMap(key)) {
-    const prefix = typeof key.prefix === "string" ? inputs.expand(key.prefix) : undefined;
+    const prefix = typeof key.prefix === "string" ? key.prefix : String(index);
     const digest = inputs.filesDigest(stringList(key.files)) ?? "default";
-    return prefix ? `${prefix}-${digest}` : digest;
+    return [prefix, digest].filter((part) => part.trim() !== "").join("-");
   }
-  const expanded = inputs.expand(String(key));
-  return expanded === "" ? "default" : expanded;
+  return String(key);
 }

@@ -4,76 +4,11 @@ import { after, describe, it } from "node:test";
 import { git, gitRepo, tempDir } from "../artifacts/test-fixtures.js";
 import { expandValue } from "./expand.js";
 import { cacheFilesDigest } from "./files-digest.js";
-import {
-  cacheKeyFor,
-  digestFromHashes,
-  fallbackKeysFor,
-  sanitizeCacheKey,
-  validateCacheKey,
-  type CacheKeyOptions,
-} from "./key.js";
+import { digestFromHashes, sanitizeCacheKey, validateCacheKey } from "./key.js";
 
 const sha1 = (s: string) => createHash("sha1").update(s).digest("hex");
 
-describe("cacheKeyFor (GitLab's server-side key)", () => {
-  const table: [label: string, options: CacheKeyOptions, key: string][] = [
-    ["no key → default", { key: undefined, protectedRef: false }, "default-non_protected"],
-    ["string key", { key: "gems-main", protectedRef: false }, "gems-main-non_protected"],
-    ["protected ref", { key: "gems", protectedRef: true }, "gems-protected"],
-    [
-      "unprotect on a protected ref",
-      { key: "gems", protectedRef: true, unprotect: true },
-      "gems-non_protected",
-    ],
-    ["shared caches", { key: "gems", protectedRef: true, separateCaches: false }, "gems"],
-    ["cleared caches", { key: "gems", protectedRef: false, clearIndex: 3 }, "gems-3-non_protected"],
-    ["empty string key is kept", { key: "", protectedRef: false }, "-non_protected"],
-    [
-      "files with prefix",
-      {
-        key: { files: ["Gemfile.lock"], prefix: "rspec" },
-        filesDigest: "feef",
-        protectedRef: false,
-      },
-      "rspec-feef-non_protected",
-    ],
-    [
-      "files without prefix: the entry's index",
-      { key: { files: ["Gemfile.lock"] }, index: 1, filesDigest: "feef", protectedRef: false },
-      "1-feef-non_protected",
-    ],
-    [
-      "files none of which exists",
-      { key: { files: ["missing.lock"], prefix: "rspec" }, protectedRef: false },
-      "rspec-default-non_protected",
-    ],
-    [
-      "files_commits",
-      { key: { files_commits: ["yarn.lock"] }, index: 0, filesDigest: "abcd", protectedRef: true },
-      "0-abcd-protected",
-    ],
-    [
-      "prefix only",
-      { key: { prefix: "a-prefix" }, protectedRef: false },
-      "a-prefix-default-non_protected",
-    ],
-    [
-      "blank prefix is dropped",
-      { key: { files: ["x"], prefix: "" }, filesDigest: "feef", protectedRef: false },
-      "feef-non_protected",
-    ],
-  ];
-  for (const [label, options, key] of table) {
-    it(label, () => assert.equal(cacheKeyFor(options), key));
-  }
-
-  it("suffixes fallback keys the same way", () => {
-    assert.deepEqual(fallbackKeysFor(["gems", "default"], { protectedRef: true, clearIndex: 2 }), [
-      "gems-2-protected",
-      "default-2-protected",
-    ]);
-  });
-
+describe("digestFromHashes", () => {
   it("digests ids as GitLab: compact, sort, uniq, join with -, SHA-1", () => {
     assert.equal(digestFromHashes(["b", undefined, "a", "b", null]), sha1("a-b"));
     assert.equal(digestFromHashes([]), undefined);

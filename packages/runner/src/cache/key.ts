@@ -1,18 +1,10 @@
 /**
  * Cache keys, pure.
  *
- * Server side (what GitLab puts in the job payload), from
- * lib/gitlab/ci/pipeline/seed/build/cache.rb, lib/gitlab/ci/build/cache.rb and
- * app/models/ci/build.rb#cache:
- * - `cache:key` string: used as written (the runner expands variables later); absent → `default`.
- * - `cache:key:files` / `cache:key:files_commits`: `<prefix>-<digest>`, where the digest is the
- *   SHA-1 of the sorted, de-duplicated ids joined by `-` (blob ids of the files' contents at the
- *   pipeline's commit for `files`; ids of the last commits that changed them for
- *   `files_commits`), or `default` when none of the files exists. Without `prefix`, the prefix
- *   is the entry's index in the job's `cache` list (`0`, `1`, …).
- * - then `-<n>` when the project's caches were cleared (`jobs_cache_index`), then `-protected`
- *   or `-non_protected` (unless the project shares caches between protected and unprotected
- *   refs); `cache:unprotect` always gives `-non_protected`. Fallback keys get the same suffixes.
+ * The server composes the key it sends (prefix, files digest, protection suffix): that is the
+ * engine's payload builder (packages/engine/src/payload/cache.ts). Here: the digest of
+ * `key:files` ids (SHA-1 of the sorted, de-duplicated ids joined by `-`), the config check of a
+ * key and the runner's sanitizing.
  * Config validation (lib/gitlab/config/entry/validators.rb KeyValidator): a key, URL-decoded,
  * may not contain `/` nor be `.` or `..`.
  *
@@ -22,66 +14,6 @@
  * Docs: https://docs.gitlab.com/ci/yaml/#cachekey , https://docs.gitlab.com/ci/caching/
  */
 import { createHash } from "node:crypto";
-
-export type CacheKeyConfig =
-  | string
-  | { files?: string[]; files_commits?: string[]; prefix?: string | null }
-  | null
-  | undefined;
-
-export interface CacheKeyOptions {
-  /** `cache:key` as configured: a string (variables expanded or not), a `{files, prefix}` map, or absent. */
-  key: CacheKeyConfig;
-  /** This entry's position in the job's `cache` list: GitLab's prefix for `key:files` without `prefix`. */
-  index?: number;
-  /**
-   * For `key:files` / `key:files_commits`: `digestFromHashes()` of the ids the caller looked up
-   * (blob ids of the files at the pipeline's commit, e.g. `git ls-tree <sha> -- <file>`, for
-   * `files`; last commit ids, e.g. `git log -1 --format=%H <sha> -- <file>`, for
-   * `files_commits`); undefined when none of the files exists. `cacheFilesDigest()` does both.
-   */
-  filesDigest?: string;
-  /** The pipeline's ref is protected. */
-  protectedRef: boolean;
-  /** `cache:unprotect: true`. */
-  unprotect?: boolean;
-  /** Project setting "Use separate caches for protected branches" (GitLab default: on). */
-  separateCaches?: boolean;
-  /** The project's cache index, bumped by "Clear runner caches"; undefined when never cleared. */
-  clearIndex?: number;
-}
-
-/** Ruby's `present?` for strings: not empty and not only whitespace. */
-function present(value: string | null | undefined): value is string {
-  return typeof value === "string" && !/^\s*$/u.test(value);
-}
-
-/** The key GitLab sends the runner for one `cache` entry. */
-export function cacheKeyFor(options: CacheKeyOptions): string {
-  return withSuffixes(baseKey(options), options);
-}
-
-/** `cache:fallback_keys` as GitLab sends them: the same suffixes as the main key. */
-export function fallbackKeysFor(keys: string[], options: Omit<CacheKeyOptions, "key">): string[] {
-  return keys.map((k) => withSuffixes(k, options));
-}
-
-function baseKey(options: CacheKeyOptions): string {
-  const { key } = options;
-  if (key === undefined || key === null) return "default";
-  if (typeof key === "string") return key;
-  const prefix = key.prefix ?? String(options.index ?? 0);
-  const digest = key.files || key.files_commits ? (options.filesDigest ?? "default") : "default";
-  return [prefix, digest].filter(present).join("-");
-}
-
-function withSuffixes(key: string, options: Omit<CacheKeyOptions, "key">): string {
-  let out = key;
-  if (options.clearIndex !== undefined) out = `${out}-${options.clearIndex}`;
-  if (options.separateCaches === false) return out;
-  const type = !options.unprotect && options.protectedRef ? "protected" : "non_protected";
-  return `${out}-${type}`;
-}
 
 /**
  * GitLab's digest for `key:files`/`key:files_commits`: SHA-1 of the ids, missing ones dropped,
