@@ -43,6 +43,8 @@ const METADATA = "artifacts.json";
 
 export class LocalArtifactStore implements ArtifactStore {
   readonly root: string;
+  /** Metadata read or written by this store, so that asking again costs no file read. */
+  readonly #metadata = new Map<number, Metadata | undefined>();
 
   constructor(root: string) {
     this.root = resolve(root);
@@ -87,6 +89,7 @@ export class LocalArtifactStore implements ArtifactStore {
       created_at: new Date().toISOString(),
     });
     await replaceWithContent(join(dir, METADATA), `${JSON.stringify(metadata, null, 2)}\n`);
+    this.#metadata.set(job.id, metadata);
   }
 
   /** The dependency's `artifacts.zip`, when that job stored one. */
@@ -112,11 +115,16 @@ export class LocalArtifactStore implements ArtifactStore {
   }
 
   private async readMetadata(jobId: number): Promise<Metadata | undefined> {
+    if (this.#metadata.has(jobId)) return this.#metadata.get(jobId);
+    let metadata: Metadata | undefined;
     try {
-      return JSON.parse(await readFile(join(this.jobDir(jobId), METADATA), "utf8")) as Metadata;
+      metadata = JSON.parse(
+        await readFile(join(this.jobDir(jobId), METADATA), "utf8"),
+      ) as Metadata;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw err;
+      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
+    this.#metadata.set(jobId, metadata);
+    return metadata;
   }
 }

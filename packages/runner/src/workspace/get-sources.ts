@@ -9,23 +9,13 @@
  * The repository URL may be a local path, a `file://` URL or http(s).
  * Docs: https://docs.gitlab.com/ci/runners/configure_runners/#git-strategy
  */
-import { access, mkdir, rm, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { JobPayload } from "@conveyor/protocol";
-import {
-  checkoutArgs,
-  cleanArgs,
-  fetchArgs,
-  fetchCommitArgs,
-  GIT_BASE_ARGS,
-  initArgs,
-  STALE_GIT_FILES,
-  submoduleCommands,
-  submoduleNotice,
-  TEMPLATE_CONFIG,
-} from "./git-commands.js";
-import { gitEnvironment, runGit } from "./git-process.js";
+import { STALE_GIT_FILES, TEMPLATE_CONFIG } from "./git-commands.js";
+import { gitEnvironment, runProcess } from "./git-process.js";
 import type { GitSettings } from "./git-settings.js";
+import { sourcesScript } from "./sources-script.js";
 import { overlayWorkingTree } from "./working-tree.js";
 
 /** Where get_sources writes its messages and git's output. */
@@ -73,20 +63,11 @@ async function exists(path: string): Promise<boolean> {
 export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult> {
   const { settings, payload, projectDir, log } = o;
   const env = o.env ?? gitEnvironment();
-  const userAgent = o.userAgent ?? "conveyor";
-  const git = (args: readonly string[], cwd: string, quiet = false) =>
-    runGit([...GIT_BASE_ARGS, ...args], {
-      cwd,
-      env,
-      signal: o.signal,
-      ...(quiet ? {} : { output: (chunk: Buffer) => log.write(chunk) }),
-    });
-  const failed = (exitCode: number | null, args: readonly string[]): GetSourcesResult => ({
-    ok: false,
-    exitCode,
-    command: `git ${args.join(" ")}`,
-  });
-
+  if (typeof settings.submoduleStrategy === "object") {
+    throw new Error("unknown GIT_SUBMODULE_STRATEGY");
+  }
+  const fetch = settings.strategy === "clone" || settings.strategy === "fetch";
+  const templateDir = join(o.tmpDir, "git-template");
   switch (settings.strategy) {
     case "none":
       log.info("Skipping Git repository setup");
@@ -102,7 +83,6 @@ export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult
       for (const stale of STALE_GIT_FILES) {
         await rm(join(projectDir, ".git", stale), { force: true });
       }
-      const templateDir = join(o.tmpDir, "git-template");
       await mkdir(templateDir, { recursive: true });
       await writeFile(
         join(templateDir, "config"),
@@ -118,61 +98,38 @@ export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult
           : "Fetching changes...",
       );
       await mkdir(dirname(projectDir), { recursive: true });
-      const init = initArgs(projectDir, templateDir, payload.git_info.repo_object_format);
-      const initRun = await git(init, dirname(projectDir));
-      if (initRun.exitCode !== 0) return failed(initRun.exitCode, init);
-
-      const remote = remoteOf(payload.git_info.repo_url);
-      const add = await git(["remote", "add", "origin", remote], projectDir, true);
-      if (add.exitCode === 0) log.info("Created fresh repository.");
-      else {
-        const setUrl = ["remote", "set-url", "origin", remote];
-        const run = await git(setUrl, projectDir);
-        if (run.exitCode !== 0) return failed(run.exitCode, ["remote", "set-url", "origin"]);
-      }
-      const unshallow = await exists(join(projectDir, ".git", "shallow"));
-      const fetch = fetchArgs(settings, payload.git_info.refspecs, userAgent, unshallow);
-      const fetchRun = await git(fetch, projectDir);
-      if (fetchRun.exitCode !== 0) return failed(fetchRun.exitCode, fetch);
       break;
     }
   }
 
-  if (settings.checkout) {
-    const sha = payload.git_info.sha;
-    log.info(
-      `Checking out ${sha.slice(0, 8)} as detached HEAD (ref is ${payload.git_info.ref})...`,
-    );
-    const known = await git(["cat-file", "-e", `${sha}^{commit}`], projectDir, true);
-    if (known.exitCode !== 0) {
-      // The refspecs did not bring the commit (a local run on a commit that is no branch tip).
-      await git(fetchCommitArgs(settings, sha, userAgent), projectDir);
-    }
-    const checkout = checkoutArgs(sha);
-    const run = await git(checkout, projectDir);
-    if (run.exitCode !== 0) return failed(run.exitCode, checkout);
-    const clean = cleanArgs(settings);
-    if (clean) {
-      const cleanRun = await git(clean, projectDir);
-      if (cleanRun.exitCode !== 0) return failed(cleanRun.exitCode, clean);
+  if (fetch || settings.checkout || settings.submoduleStrategy !== "none") {
+    await mkdir(o.tmpDir, { recursive: true });
+    const failureFile = join(o.tmpDir, "get-sources-failed");
+    await rm(failureFile, { force: true });
+    const script = sourcesScript({
+      payload,
+      settings,
+      projectDir,
+      templateDir,
+      remote: remoteOf(payload.git_info.repo_url),
+      unshallow: fetch && (await exists(join(projectDir, ".git", "shallow"))),
+      userAgent: o.userAgent ?? "conveyor",
+      failureFile,
+      fetch,
+    });
+    const run = await runProcess("sh", ["-c", script], {
+      cwd: fetch ? dirname(projectDir) : projectDir,
+      env,
+      signal: o.signal,
+      output: (chunk: Buffer) => log.write(chunk),
+    });
+    if (run.exitCode !== 0) {
+      const command = await readFile(failureFile, "utf8").catch(() => "get_sources");
+      return { ok: false, exitCode: run.exitCode, command };
     }
   } else {
     log.info("Skipping Git checkout");
-  }
-
-  const submodules = settings.submoduleStrategy;
-  if (typeof submodules === "object") {
-    throw new Error("unknown GIT_SUBMODULE_STRATEGY");
-  }
-  if (submodules === "none") {
     log.info("Skipping Git submodules setup");
-  } else {
-    const recursive = submodules === "recursive";
-    log.info(submoduleNotice(recursive, settings.submoduleDepth));
-    for (const args of submoduleCommands(settings, recursive)) {
-      const run = await git(args, projectDir);
-      if (run.exitCode !== 0) return failed(run.exitCode, args);
-    }
   }
 
   if (o.workingTree !== undefined && settings.checkout) {

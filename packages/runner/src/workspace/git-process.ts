@@ -52,12 +52,21 @@ export interface GitOptions {
 }
 
 export function runGit(args: readonly string[], options: GitOptions): Promise<GitRun> {
+  return runProcess("git", args, options);
+}
+
+/** Runs a program as runGit runs git (its own process group, killed on abort). */
+export function runProcess(
+  command: string,
+  args: readonly string[],
+  options: GitOptions,
+): Promise<GitRun> {
   return new Promise((resolve, reject) => {
     if (options.signal.aborted) {
       resolve({ exitCode: null, stdout: Buffer.alloc(0) });
       return;
     }
-    const child = spawn("git", args, {
+    const child = spawn(command, args, {
       cwd: options.cwd,
       env: options.env,
       stdio: ["ignore", "pipe", "pipe"],

@@ -9,7 +9,10 @@ export {
 export {
   gitEnvironment,
   runGit,
-  withoutRepositoryVariables, type GitOptions, type GitRun } from "./git-process.js";
+  withoutRepositoryVariables,
+  type GitOptions,
+  type GitRun,
+} from "./git-process.js";
 export {
   type GitSettings,
   gitSettingsOf,

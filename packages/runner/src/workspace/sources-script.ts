@@ -1,0 +1,104 @@
+/**
+ * The git part of get_sources as one POSIX shell script, as gitlab-runner writes its
+ * get_sources stage (`shells/abstract.go` `writeGetSourcesScript`): init the repository, point
+ * `origin` at the project, fetch the refspecs, check out the commit, clean, update submodules,
+ * with the runner's notices in between. One shell instead of a process per git command: each
+ * spawn from the runner costs milliseconds of its own CPU. When a command fails the script
+ * writes that command to `failureFile` and exits with its code. Pure: text only.
+ */
+import type { JobPayload } from "@conveyor/protocol";
+import { shellQuote } from "../script/shell-quote.js";
+import { infoLine } from "../trace/log-format.js";
+import {
+  checkoutArgs,
+  cleanArgs,
+  fetchArgs,
+  fetchCommitArgs,
+  GIT_BASE_ARGS,
+  initArgs,
+  submoduleCommands,
+  submoduleNotice,
+} from "./git-commands.js";
+import type { GitSettings } from "./git-settings.js";
+
+export interface SourcesScriptInputs {
+  payload: JobPayload;
+  settings: GitSettings;
+  projectDir: string;
+  templateDir: string;
+  /** The remote as git sees it (remoteOf). */
+  remote: string;
+  /** The repository was fetched shallow before (`.git/shallow` exists). */
+  unshallow: boolean;
+  userAgent: string;
+  /** Where the failing command is written. */
+  failureFile: string;
+  /** Fetch (clone/fetch strategies) before the checkout. */
+  fetch: boolean;
+}
+
+function gitLine(args: readonly string[]): string {
+  return ["git", ...GIT_BASE_ARGS, ...args].map(shellQuote).join(" ");
+}
+
+function notice(text: string): string {
+  return `printf '%s' ${shellQuote(infoLine(text))}`;
+}
+
+/** Runs the command; on failure records `shown` and exits with the command's code. */
+function checked(args: readonly string[], failureFile: string, shown = args): string {
+  const record = `printf '%s' ${shellQuote(`git ${shown.join(" ")}`)} > ${shellQuote(failureFile)}`;
+  return `${gitLine(args)} || { code=$?; ${record}; exit $code; }`;
+}
+
+export function sourcesScript(o: SourcesScriptInputs): string {
+  const { settings, payload } = o;
+  const lines = ["exec 2>&1"];
+  if (o.fetch) {
+    const init = initArgs(o.projectDir, o.templateDir, payload.git_info.repo_object_format);
+    lines.push(checked(init, o.failureFile));
+    lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
+    const setUrl = ["remote", "set-url", "origin", o.remote];
+    lines.push(
+      `if ${gitLine(["remote", "add", "origin", o.remote])} >/dev/null 2>&1; then`,
+      `  ${notice("Created fresh repository.")}`,
+      "else",
+      `  ${checked(setUrl, o.failureFile, ["remote", "set-url", "origin"])}`,
+      "fi",
+    );
+    lines.push(
+      checked(
+        fetchArgs(settings, payload.git_info.refspecs, o.userAgent, o.unshallow),
+        o.failureFile,
+      ),
+    );
+  } else {
+    lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
+  }
+  if (settings.checkout) {
+    const sha = payload.git_info.sha;
+    lines.push(
+      notice(
+        `Checking out ${sha.slice(0, 8)} as detached HEAD (ref is ${payload.git_info.ref})...`,
+      ),
+      // The refspecs may not bring the commit (a local run on a commit that is no branch tip).
+      `${gitLine(["cat-file", "-e", `${sha}^{commit}`])} >/dev/null 2>&1 || ${gitLine(fetchCommitArgs(settings, sha, o.userAgent))}`,
+      checked(checkoutArgs(sha), o.failureFile),
+    );
+    const clean = cleanArgs(settings);
+    if (clean) lines.push(checked(clean, o.failureFile));
+  } else {
+    lines.push(notice("Skipping Git checkout"));
+  }
+  const submodules = settings.submoduleStrategy;
+  if (submodules === "none") {
+    lines.push(notice("Skipping Git submodules setup"));
+  } else if (submodules === "normal" || submodules === "recursive") {
+    const recursive = submodules === "recursive";
+    lines.push(notice(submoduleNotice(recursive, settings.submoduleDepth)));
+    for (const args of submoduleCommands(settings, recursive)) {
+      lines.push(checked(args, o.failureFile));
+    }
+  }
+  return `${lines.join("\n")}\n`;
+}
