@@ -118,9 +118,7 @@ export class LocalArtifactStore implements ArtifactStore {
     if (this.#metadata.has(jobId)) return this.#metadata.get(jobId);
     let metadata: Metadata | undefined;
     try {
-      metadata = JSON.parse(
-        await readFile(join(this.jobDir(jobId), METADATA), "utf8"),
-      ) as Metadata;
+      metadata = JSON.parse(await readFile(join(this.jobDir(jobId), METADATA), "utf8")) as Metadata;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }
