@@ -244,6 +244,37 @@ describe("conveyor run: when, failures and allow_failure", () => {
     assert.equal(never.events.filter((e) => e === "start flaky").length, 1);
   });
 
+  test("a job over its timeout is stopped and fails", async () => {
+    const out = await run({
+      ".gitlab-ci.yml": job("slow", ["timeout: 1 second"], "sleep 30"),
+    });
+    assert.equal(out.code, 1);
+    assert.equal(out.statuses.slow, "failed");
+    assert.ok(!out.events.includes("end slow"));
+    assert.match(out.stdout, /execution took longer than/);
+  });
+
+  test("jobs of one resource_group run one at a time", async () => {
+    const locked = (name: string) =>
+      job(
+        name,
+        ["resource_group: production"],
+        `echo "in ${name}" >> "$EVENTS"; sleep 0.3; echo "out ${name}" >> "$EVENTS"`,
+      );
+    const out = await run(
+      { ".gitlab-ci.yml": [locked("one"), locked("two"), job("free", [])].join("\n") },
+      "--concurrency",
+      "3",
+    );
+    assert.equal(out.code, 0, out.stdout);
+    const inside = out.events.filter((e) => /^(in|out) /.test(e));
+    assert.deepEqual(
+      inside.map((e) => e.split(" ")[0]),
+      ["in", "out", "in", "out"],
+      inside.join(", "),
+    );
+  });
+
   test("a delayed job waits for start_in, then runs", async () => {
     const out = await run({
       ".gitlab-ci.yml": [
