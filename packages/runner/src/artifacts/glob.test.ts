@@ -1,13 +1,6 @@
 import assert from "node:assert/strict";
 import { after, describe, it } from "node:test";
-import {
-  cleanPath,
-  compileGlob,
-  expandBraces,
-  glob,
-  GlobPatternError,
-  splitPattern,
-} from "./glob.js";
+import { cleanPath, compileGlob, glob, GlobPatternError, splitPattern } from "./glob.js";
 import { tempDir, writeTree } from "./test-fixtures.js";
 
 describe("compileGlob (doublestar.Match)", () => {
@@ -43,6 +36,19 @@ describe("compileGlob (doublestar.Match)", () => {
     ["a**b", "axxb", true],
     ["a**b", "a/b", false],
     ["file.(1)+", "file.(1)+", true],
+    ["a{b,c{d,e}}f", "acdf", true],
+    ["a{b,c{d,e}}f", "abf", true],
+    ["a{b,c{d,e}}f", "acf", false],
+    ["x[{]y", "x{y", true],
+    ["{a}.txt", "a.txt", true],
+    ["(a|b)", "(a|b)", true],
+    ["(a|b)", "a", false],
+    ["!*.log", "!x.log", true],
+    ["!*.log", "x.txt", false],
+    ["a+(b)", "a+(b)", true],
+    ["\\d", "d", true],
+    ["[a\\-c]", "-", true],
+    ["[a\\-c]", "b", false],
   ];
   for (const [pattern, path, expected] of cases) {
     it(`${pattern} ${expected ? "matches" : "does not match"} ${path}`, () => {
@@ -54,10 +60,12 @@ describe("compileGlob (doublestar.Match)", () => {
     assert.throws(() => compileGlob("{a,b"), GlobPatternError);
     assert.throws(() => compileGlob("a}"), GlobPatternError);
     assert.throws(() => compileGlob("[ab"), GlobPatternError);
+    assert.throws(() => compileGlob("a\\"), GlobPatternError);
+    assert.throws(() => compileGlob("[a/b]"), GlobPatternError);
   });
 });
 
-describe("splitPattern, cleanPath, expandBraces", () => {
+describe("splitPattern, cleanPath", () => {
   it("splits at the last slash before the first wildcard", () => {
     assert.deepEqual(splitPattern("dist/**/*.js"), { base: "dist", pattern: "**/*.js" });
     assert.deepEqual(splitPattern("a/b/c*/d"), { base: "a/b", pattern: "c*/d" });
@@ -79,11 +87,6 @@ describe("splitPattern, cleanPath, expandBraces", () => {
     ];
     for (const [input, output] of table) assert.equal(cleanPath(input), output, input);
   });
-
-  it("expands nested alternatives", () => {
-    assert.deepEqual(expandBraces("a{b,c{d,e}}f"), ["abf", "acdf", "acef"]);
-    assert.deepEqual(expandBraces("x[{]y"), ["x[{]y"]);
-  });
 });
 
 describe("glob on the filesystem", () => {
@@ -98,10 +101,11 @@ describe("glob on the filesystem", () => {
     "empty/": "",
     "outside-link": "->/etc",
     linkdir: "->src",
+    "build (1)/out.txt": "6",
   });
 
   const table: [pattern: string, expected: string[]][] = [
-    ["*", [".env", "a.txt", "empty", "linkdir", "outside-link", "src"]],
+    ["*", [".env", "a.txt", "build (1)", "empty", "linkdir", "outside-link", "src"]],
     ["src", ["src"]],
     ["src/**/*.js", ["src/.cache/z.js", "src/lib/y.js", "src/x.js"]],
     ["**/y.js", ["src/lib/y.js"]],
@@ -110,6 +114,21 @@ describe("glob on the filesystem", () => {
     ["{a.txt,.env}", [".env", "a.txt"]],
     ["missing/*", []],
     ["outside-link", ["outside-link"]],
+    [
+      "linkdir/**",
+      [
+        "linkdir",
+        "linkdir/.cache",
+        "linkdir/.cache/z.js",
+        "linkdir/lib",
+        "linkdir/lib/y.js",
+        "linkdir/x.js",
+      ],
+    ],
+    ["*/x.js", ["src/x.js"]],
+    ["build (1)/*.txt", ["build (1)/out.txt"]],
+    ["*(1)/out.txt", ["build (1)/out.txt"]],
+    ["src/\\*.js", []],
   ];
   for (const [pattern, expected] of table) {
     it(`${pattern}`, async () => {
@@ -120,5 +139,17 @@ describe("glob on the filesystem", () => {
   it("does not descend into symlinked directories below a wildcard", async () => {
     const found = await glob(dir, "**/x.js");
     assert.deepEqual(found.sort(), ["src/x.js"]);
+  });
+
+  it("follows a symlink only in the literal part before the first wildcard (WithNoFollow)", async () => {
+    const tree = tempDir();
+    try {
+      writeTree(tree.dir, { "pkg/real/a.js": "1", "pkg/lib": "->real" });
+      assert.deepEqual(await glob(tree.dir, "pkg/lib/*.js"), ["pkg/lib/a.js"]);
+      assert.deepEqual(await glob(tree.dir, "*/lib/*.js"), []);
+      assert.deepEqual(await glob(tree.dir, "**/a.js"), ["pkg/real/a.js"]);
+    } finally {
+      tree.cleanup();
+    }
   });
 });

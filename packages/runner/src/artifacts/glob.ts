@@ -5,10 +5,23 @@
  * that start with a dot.
  * Docs: https://docs.gitlab.com/ci/yaml/#artifactspaths (doublestar patterns);
  * runner: commands/helpers/file_archiver.go (`doublestar.SplitPattern`, `FilepathGlob`, `Match`).
+ *
+ * Matching is picomatch's (`dot: true`) and walking the tree is tinyglobby's. The thin layer kept
+ * here covers where their syntax or walk differs from doublestar's:
+ * - `toPicomatch`: doublestar refuses unclosed `[`/`{`, a stray `}` and a trailing `\`;
+ *   picomatch reads `(`, `)`, `|`, `+`, `@` and a leading `!` as regex, extglob or negation
+ *   syntax, passes `\b`/`\d` on to the regex, and keeps `{a}` literal (or reads `{1..3}` as a
+ *   range) where doublestar sees one alternative;
+ * - `splitPattern` and `glob`: doublestar opens the pattern's literal base directory (following a
+ *   symlink there) and walks from it, `**` matches that base itself, and a literal pattern is a
+ *   plain lstat (a dangling symlink still matches). Below the base, tinyglobby either follows
+ *   symlinks or drops them, while doublestar's WithNoFollow (GitLab Runner 18.1+) lists them
+ *   without descending, so tinyglobby reads directories through `symlinksAsFiles`.
  */
-import { lstatSync, readdirSync, statSync, type Dirent } from "node:fs";
-import { join } from "node:path";
-import { Yielder } from "./yielder.js";
+import { lstatSync, readdir, statSync, type Dirent } from "node:fs";
+import { join, posix } from "node:path";
+import picomatch from "picomatch";
+import { glob as tinyglobby, type FileSystemAdapter } from "tinyglobby";
 
 export class GlobPatternError extends Error {
   override readonly name = "GlobPatternError";
@@ -17,11 +30,9 @@ export class GlobPatternError extends Error {
   }
 }
 
-const META = /[*?[{]/;
-
 /** True when the pattern holds a wildcard (`*`, `?`, `[`, `{`). */
 export function hasMeta(pattern: string): boolean {
-  return META.test(pattern);
+  return /[*?[{]/.test(pattern);
 }
 
 /**
@@ -43,75 +54,8 @@ export function splitPattern(pattern: string): { base: string; pattern: string }
 
 /** Go's path.Clean: no `.` segments, `..` resolved where possible, no trailing or double slash. */
 export function cleanPath(p: string): string {
-  if (p === "") return ".";
-  const rooted = p.startsWith("/");
-  const out: string[] = [];
-  for (const seg of p.split("/")) {
-    if (seg === "" || seg === ".") continue;
-    if (seg === "..") {
-      if (out.length > 0 && out[out.length - 1] !== "..") out.pop();
-      else if (!rooted) out.push("..");
-      continue;
-    }
-    out.push(seg);
-  }
-  const joined = out.join("/");
-  if (rooted) return `/${joined}`;
-  return joined === "" ? "." : joined;
-}
-
-/** Expands `{a,b}` alternatives (nested too) into plain patterns. */
-export function expandBraces(pattern: string): string[] {
-  let depth = 0;
-  let open = -1;
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i];
-    if (c === "\\") {
-      i++;
-      continue;
-    }
-    if (c === "[") {
-      i = classEnd(pattern, i);
-      continue;
-    }
-    if (c === "{") {
-      if (depth === 0) open = i;
-      depth++;
-    } else if (c === "}") {
-      if (depth === 0) throw new GlobPatternError();
-      depth--;
-      if (depth === 0) {
-        const head = pattern.slice(0, open);
-        const tail = pattern.slice(i + 1);
-        const out: string[] = [];
-        for (const alt of splitAlternatives(pattern.slice(open + 1, i))) {
-          for (const rest of expandBraces(alt + tail)) out.push(head + rest);
-        }
-        return out;
-      }
-    }
-  }
-  if (depth !== 0) throw new GlobPatternError();
-  return [pattern];
-}
-
-function splitAlternatives(body: string): string[] {
-  const alts: string[] = [];
-  let depth = 0;
-  let start = 0;
-  for (let i = 0; i < body.length; i++) {
-    const c = body[i];
-    if (c === "\\") i++;
-    else if (c === "[") i = classEnd(body, i);
-    else if (c === "{") depth++;
-    else if (c === "}") depth--;
-    else if (c === "," && depth === 0) {
-      alts.push(body.slice(start, i));
-      start = i + 1;
-    }
-  }
-  alts.push(body.slice(start));
-  return alts;
+  const normal = posix.normalize(p);
+  return normal.length > 1 && normal.endsWith("/") ? normal.slice(0, -1) : normal;
 }
 
 /** Index of the `]` closing the class that opens at `start`. */
@@ -126,153 +70,53 @@ function classEnd(p: string, start: number): number {
   throw new GlobPatternError();
 }
 
-function escapeRegExp(s: string): string {
-  return s.replace(/[\\^$.*+?()[\]{}|/-]/g, "\\$&");
-}
-
-/** Regex source for one path segment without braces (`*`, `?`, classes, escapes). */
-function segmentSource(seg: string): string {
+/** The doublestar pattern in picomatch's syntax; GlobPatternError where doublestar refuses it. */
+function toPicomatch(pattern: string): string {
   let out = "";
-  for (let i = 0; i < seg.length; i++) {
-    const c = seg[i]!;
+  const braces: { at: number; comma: boolean }[] = [];
+  for (let i = 0; i < pattern.length; i++) {
+    const c = pattern[i]!;
     if (c === "\\") {
-      i++;
-      if (i >= seg.length) throw new GlobPatternError();
-      out += escapeRegExp(seg[i]!);
-    } else if (c === "*") {
-      while (seg[i + 1] === "*") i++;
-      out += "[^/]*";
-    } else if (c === "?") {
-      out += "[^/]";
+      const next = pattern[++i];
+      if (next === undefined) throw new GlobPatternError();
+      out += /[A-Za-z0-9]/.test(next) ? next : `\\${next}`;
     } else if (c === "[") {
-      const end = classEnd(seg, i);
-      let body = seg.slice(i + 1, end);
-      let negate = false;
-      if (body.startsWith("!") || body.startsWith("^")) {
-        negate = true;
-        body = body.slice(1);
-      }
-      let cls = "";
-      for (let j = 0; j < body.length; j++) {
-        let ch = body[j]!;
-        if (ch === "\\") ch = body[++j] ?? "";
-        if (ch === "-" && j > 0 && j < body.length - 1) cls += "-";
-        else cls += ch.replace(/[\\\]^[-]/g, "\\$&");
-      }
-      out += negate ? `[^/${cls}]` : `[${cls}]`;
+      const end = classEnd(pattern, i);
+      if (pattern.slice(i, end).includes("/")) throw new GlobPatternError();
+      out += pattern.slice(i, end + 1);
       i = end;
+    } else if (c === "{") {
+      braces.push({ at: out.length, comma: false });
+      out += c;
+    } else if (c === "}") {
+      const open = braces.pop();
+      if (!open) throw new GlobPatternError();
+      if (open.comma) out += c;
+      else out = out.slice(0, open.at) + out.slice(open.at + 1);
     } else {
-      out += escapeRegExp(c);
+      if (c === "," && braces.length > 0) braces.at(-1)!.comma = true;
+      out += "()|+@".includes(c) || (c === "!" && i === 0) ? `\\${c}` : c;
     }
   }
+  if (braces.length > 0) throw new GlobPatternError();
   return out;
 }
 
-/** Regex source for a whole brace-free pattern, `**` segments spanning directories. */
-function patternSource(pattern: string): string {
-  const segs = pattern.split("/").filter((s, i, all) => !(s === "**" && all[i - 1] === "**"));
-  let out = "";
-  for (let i = 0; i < segs.length; i++) {
-    const seg = segs[i]!;
-    const last = i === segs.length - 1;
-    if (seg === "**") {
-      if (segs.length === 1) out += ".*";
-      else if (last) out += "(?:/.*)?";
-      else out += i === 0 ? "(?:.*/)?" : "/(?:.*/)?";
-      continue;
-    }
-    const prevGlobstar = i > 0 && segs[i - 1] === "**";
-    if (i > 0 && !prevGlobstar) out += "/";
-    out += segmentSource(seg);
-  }
-  return out;
-}
+/** `posix` turns `[!x]` into a negated class (tinyglobby sets it too). */
+const PICOMATCH: picomatch.PicomatchOptions = {
+  dot: true,
+  nonegate: true,
+  noextglob: true,
+  posix: true,
+};
 
 /** A compiled doublestar pattern: `match(path)` is doublestar.Match(pattern, path). */
 export function compileGlob(pattern: string): (path: string) => boolean {
-  const sources = expandBraces(pattern).map(patternSource);
-  const re = new RegExp(`^(?:${sources.join("|")})$`, "s");
-  return (path) => re.test(path);
+  return picomatch(toPicomatch(pattern), PICOMATCH);
 }
 
-function unescapeLiteral(seg: string): string {
-  return seg.replace(/\\(.)/g, "$1");
-}
-
-/**
- * doublestar.FilepathGlob for a pattern relative to `root`: the matching paths (files,
- * directories, symlinks), relative, slash-separated, in no particular order. Symlinked
- * directories are not descended into by wildcards (GitLab Runner 18.1+ no longer follows them).
- */
-export async function glob(root: string, pattern: string): Promise<string[]> {
-  const found = new Set<string>();
-  const yielder = new Yielder();
-  for (const expanded of expandBraces(pattern)) {
-    const cleaned = cleanPath(expanded);
-    if (!hasMeta(cleaned)) {
-      const literal = unescapeLiteral(cleaned);
-      if (exists(join(root, literal))) found.add(literal);
-      continue;
-    }
-    const segs = cleaned.split("/");
-    const matchers = segs.map((s) =>
-      s === "**" || !hasMeta(s) ? undefined : new RegExp(`^${segmentSource(s)}$`, "s"),
-    );
-    await walk({ root, segs, matchers, found, yielder }, ".", 0);
-  }
-  return [...found];
-}
-
-interface Walk {
-  root: string;
-  segs: string[];
-  matchers: (RegExp | undefined)[];
-  found: Set<string>;
-  yielder: Yielder;
-}
-
-async function walk(w: Walk, dir: string, index: number): Promise<void> {
-  await w.yielder.tick();
-  const rel = (name: string) => (dir === "." ? name : `${dir}/${name}`);
-  if (index === w.segs.length) {
-    w.found.add(dir);
-    return;
-  }
-  const seg = w.segs[index]!;
-  const last = index === w.segs.length - 1;
-  if (seg === "**") {
-    await walk(w, dir, index + 1);
-    for (const entry of list(join(w.root, dir))) {
-      const child = rel(entry.name);
-      if (entry.isDirectory()) await walk(w, child, index);
-      else if (last) w.found.add(child);
-    }
-    return;
-  }
-  const matcher = w.matchers[index];
-  if (!matcher) {
-    const child = rel(unescapeLiteral(seg));
-    if (last) {
-      if (exists(join(w.root, child))) w.found.add(child);
-    } else if (isDirectory(join(w.root, child))) {
-      await walk(w, child, index + 1);
-    }
-    return;
-  }
-  for (const entry of list(join(w.root, dir))) {
-    if (!matcher.test(entry.name)) continue;
-    const child = rel(entry.name);
-    if (last) w.found.add(child);
-    else if (entry.isDirectory()) await walk(w, child, index + 1);
-  }
-}
-
-function list(dir: string): Dirent[] {
-  try {
-    return readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return [];
-  }
+function unescapeLiteral(p: string): string {
+  return p.replace(/\\(.)/g, "$1");
 }
 
 function exists(p: string): boolean {
@@ -289,4 +133,58 @@ function isDirectory(p: string): boolean {
   } catch {
     return false;
   }
+}
+
+/** A directory listing in which a symlink is a plain file: listed, never descended into. */
+function symlinksAsFiles(entries: Dirent[]): Dirent[] {
+  for (const entry of entries) {
+    if (entry.isSymbolicLink()) {
+      Object.assign(entry, {
+        isFile: () => true,
+        isDirectory: () => false,
+        isSymbolicLink: () => false,
+      });
+    }
+  }
+  return entries;
+}
+
+/** node:fs for tinyglobby, with directory listings passed through `symlinksAsFiles`. */
+const listing = {
+  readdir: (
+    path: string,
+    options: { withFileTypes: true },
+    callback: (err: NodeJS.ErrnoException | null, entries: Dirent[]) => void,
+  ) => readdir(path, options, (err, entries) => callback(err, symlinksAsFiles(entries ?? []))),
+} as unknown as FileSystemAdapter;
+
+/**
+ * doublestar.FilepathGlob for a pattern relative to `root`: the matching paths (files,
+ * directories, symlinks), relative, slash-separated, in no particular order.
+ */
+export async function glob(root: string, pattern: string): Promise<string[]> {
+  const cleaned = cleanPath(pattern);
+  if (!hasMeta(cleaned)) {
+    toPicomatch(cleaned); // the syntax check: a trailing `\` is refused here too
+    const literal = unescapeLiteral(cleaned);
+    return exists(join(root, literal)) ? [literal] : [];
+  }
+  const { base, pattern: rest } = splitPattern(cleaned);
+  const literalBase = unescapeLiteral(base);
+  const cwd = join(root, literalBase);
+  const prefix = literalBase === "." ? "" : `${literalBase}/`;
+  const found = (
+    await tinyglobby(toPicomatch(rest), {
+      cwd,
+      dot: true,
+      onlyFiles: false,
+      expandDirectories: false,
+      followSymbolicLinks: false,
+      extglob: false,
+      fs: listing,
+    })
+  ).map((p) => prefix + p.replace(/\/$/, ""));
+  // `**` also matches no directory at all: the base itself.
+  if (rest.split("/").every((s) => s === "**") && isDirectory(cwd)) found.push(literalBase);
+  return [...new Set(found)];
 }

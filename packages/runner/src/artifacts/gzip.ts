@@ -5,11 +5,11 @@
  * (helpers/archives/gzip_create.go). GitLab reads such a file member by member ("blobs"), so a
  * report made of several files is parsed file by file; `gunzipMembers` splits one the same way.
  */
-import { createReadStream } from "node:fs";
-import { lstat, open } from "node:fs/promises";
+import { createReadStream, createWriteStream } from "node:fs";
+import { lstat } from "node:fs/promises";
 import { basename, join } from "node:path";
-import { pipeline } from "node:stream/promises";
-import { createDeflateRaw, inflateRawSync } from "node:zlib";
+import { finished, pipeline } from "node:stream/promises";
+import { createGzip as zlibGzip, inflateRawSync } from "node:zlib";
 import { crc32 } from "./crc32.js";
 import { sortByBytes } from "./zip-write.js";
 
@@ -36,17 +36,10 @@ function latin1(value: string): Buffer {
 
 /** Writes the concatenated gzip members. A name that is not a regular file is an error. */
 export async function createGzip(options: CreateGzipOptions): Promise<void> {
-  const handle = await open(options.output, "w");
+  const out = createWriteStream(options.output);
+  const closed = finished(out);
+  closed.catch(() => undefined); // awaited below; this only keeps an early failure handled
   try {
-    let position = 0;
-    const write = async (buf: Uint8Array) => {
-      let done = 0;
-      while (done < buf.length) {
-        const { bytesWritten } = await handle.write(buf, done, buf.length - done, position);
-        done += bytesWritten;
-        position += bytesWritten;
-      }
-    };
     for (const name of sortByBytes(options.files)) {
       const full = join(options.baseDir, name);
       let info;
@@ -58,41 +51,43 @@ export async function createGzip(options: CreateGzipOptions): Promise<void> {
         continue;
       }
       if (!info.isFile()) throw new Error(`the "${name}" is not a regular file`);
-      const fname = latin1(basename(name));
-      const comment = latin1(name);
-      const header = Buffer.alloc(10);
-      header.writeUInt8(0x1f, 0);
-      header.writeUInt8(0x8b, 1);
-      header.writeUInt8(8, 2);
-      header.writeUInt8(FNAME | FCOMMENT, 3);
+      const header = Buffer.concat([
+        Buffer.of(0x1f, 0x8b, 8, FNAME | FCOMMENT, 0, 0, 0, 0, 0, 255),
+        latin1(basename(name)),
+        Buffer.of(0),
+        latin1(name),
+        Buffer.of(0),
+      ]);
       header.writeUInt32LE(Math.max(0, Math.floor(info.mtimeMs / 1000)) >>> 0, 4);
-      header.writeUInt8(0, 8);
-      header.writeUInt8(255, 9);
-      await write(Buffer.concat([header, fname, Buffer.of(0), comment, Buffer.of(0)]));
-      let crc = 0;
-      let size = 0;
       await pipeline(
         createReadStream(full),
-        async function* (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) {
-            crc = crc32(chunk, crc);
-            size += chunk.length;
-            yield chunk;
-          }
-        },
-        createDeflateRaw({ level: options.level ?? 6 }),
-        async function (source: AsyncIterable<Buffer>) {
-          for await (const chunk of source) await write(chunk);
-        },
+        zlibGzip({ level: options.level ?? 6 }),
+        replaceHeader(header),
+        out,
+        { end: false },
       );
-      const trailer = Buffer.alloc(8);
-      trailer.writeUInt32LE(crc >>> 0, 0);
-      trailer.writeUInt32LE(size % 0x100000000, 4);
-      await write(trailer);
     }
-  } finally {
-    await handle.close();
+    out.end();
+  } catch (err) {
+    out.destroy(err as Error);
   }
+  await closed;
+}
+
+/**
+ * node:zlib writes a bare 10-byte gzip header and cannot set FNAME or FCOMMENT; its header is
+ * swapped for ours, while the deflate data and the CRC-32/length trailer stay zlib's.
+ */
+function replaceHeader(header: Buffer) {
+  return async function* (source: AsyncIterable<Buffer>) {
+    let skip = 10;
+    yield header;
+    for await (const chunk of source) {
+      const rest = chunk.subarray(skip);
+      skip = Math.max(0, skip - chunk.length);
+      if (rest.length > 0) yield rest;
+    }
+  };
 }
 
 export interface GzipMember {

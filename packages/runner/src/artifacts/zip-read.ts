@@ -5,30 +5,27 @@
  * without failing the extraction. Unlike the runner's legacy extractor, entries that would land
  * outside the target directory (absolute names, `..`, or a path through a symlink extracted
  * earlier) are refused: the whole extraction stops with a ZipError (zip slip).
+ * The zip format (central directory, Zip64, inflating) is yauzl's. What is added here is what
+ * yauzl leaves to its caller: the CRC-32 check of each entry's content, the Unix kind and mode,
+ * and the zip-slip rules (yauzl's own name check would also refuse names holding `\`, which
+ * are ordinary file names on Unix, so names are decoded with `strictFileNames`).
  */
 import {
   chmodSync,
-  closeSync,
-  createReadStream,
   createWriteStream,
   lstatSync,
   mkdirSync,
-  openSync,
-  readSync,
   realpathSync,
   rmdirSync,
   symlinkSync,
   unlinkSync,
   utimesSync,
-  writeFileSync,
 } from "node:fs";
-import { open } from "node:fs/promises";
 import { dirname, isAbsolute, resolve, sep } from "node:path";
-import { Transform } from "node:stream";
+import { Transform, type TransformCallback, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
-import { createInflateRaw, inflateRawSync } from "node:zlib";
+import { getFileNameLowLevel, openPromise, type Entry, type ZipFile } from "yauzl";
 import { crc32 } from "./crc32.js";
-import { Yielder } from "./yielder.js";
 import { warnOnGitDirectory } from "./zip-write.js";
 
 /** The archive is unreadable, or an entry would escape the target directory. */
@@ -55,97 +52,7 @@ const S_IFMT = 0o170000;
 const S_IFDIR = 0o040000;
 const S_IFLNK = 0o120000;
 
-/** The entries of the archive's central directory, in archive order. */
-export async function readZipEntries(file: string): Promise<ZipEntry[]> {
-  const handle = await open(file, "r");
-  try {
-    const { size: fileSize } = await handle.stat();
-    const tailSize = Math.min(fileSize, 22 + 0xffff + 20);
-    const tail = Buffer.alloc(tailSize);
-    await readExactly(handle, tail, fileSize - tailSize);
-    let eocd = -1;
-    for (let i = tail.length - 22; i >= 0; i--) {
-      if (tail.readUInt32LE(i) === 0x06054b50) {
-        eocd = i;
-        break;
-      }
-    }
-    if (eocd < 0) throw new ZipError("zip: not a valid zip file");
-    let count = tail.readUInt16LE(eocd + 10);
-    let cdSize = tail.readUInt32LE(eocd + 12);
-    let cdOffset = tail.readUInt32LE(eocd + 16);
-    if (eocd >= 20 && tail.readUInt32LE(eocd - 20) === 0x07064b50) {
-      const at = Number(tail.readBigUInt64LE(eocd - 20 + 8));
-      const z = Buffer.alloc(56);
-      await readExactly(handle, z, at);
-      if (z.readUInt32LE(0) !== 0x06064b50) throw new ZipError("zip: not a valid zip file");
-      count = Number(z.readBigUInt64LE(32));
-      cdSize = Number(z.readBigUInt64LE(40));
-      cdOffset = Number(z.readBigUInt64LE(48));
-    }
-    if (cdOffset + cdSize > fileSize) throw new ZipError("zip: not a valid zip file");
-    const cd = Buffer.alloc(cdSize);
-    await readExactly(handle, cd, cdOffset);
-    const entries: ZipEntry[] = [];
-    let p = 0;
-    for (let n = 0; n < count; n++) {
-      if (p + 46 > cd.length || cd.readUInt32LE(p) !== 0x02014b50) {
-        throw new ZipError("zip: not a valid zip file");
-      }
-      const madeBy = cd.readUInt16LE(p + 4);
-      const flags = cd.readUInt16LE(p + 8);
-      const method = cd.readUInt16LE(p + 10);
-      const dosTime = cd.readUInt16LE(p + 12);
-      const dosDate = cd.readUInt16LE(p + 14);
-      const crc = cd.readUInt32LE(p + 16);
-      let compressedSize = cd.readUInt32LE(p + 20);
-      let size = cd.readUInt32LE(p + 24);
-      const nameLen = cd.readUInt16LE(p + 28);
-      const extraLen = cd.readUInt16LE(p + 30);
-      const commentLen = cd.readUInt16LE(p + 32);
-      const external = cd.readUInt32LE(p + 38);
-      let localHeaderOffset = cd.readUInt32LE(p + 42);
-      const name = cd.toString("utf8", p + 46, p + 46 + nameLen);
-      const extra = cd.subarray(p + 46 + nameLen, p + 46 + nameLen + extraLen);
-      let mtime = dosToDate(dosDate, dosTime);
-      for (let e = 0; e + 4 <= extra.length;) {
-        const id = extra.readUInt16LE(e);
-        const len = extra.readUInt16LE(e + 2);
-        const data = extra.subarray(e + 4, e + 4 + len);
-        if (id === 0x0001) {
-          let q = 0;
-          const next = () => {
-            const v = data.length >= q + 8 ? Number(data.readBigUInt64LE(q)) : 0;
-            q += 8;
-            return v;
-          };
-          if (size === 0xffffffff) size = next();
-          if (compressedSize === 0xffffffff) compressedSize = next();
-          if (localHeaderOffset === 0xffffffff) localHeaderOffset = next();
-        } else if (id === 0x5455 && len >= 5 && (data[0]! & 1) === 1) {
-          mtime = new Date(data.readInt32LE(1) * 1000);
-        }
-        e += 4 + len;
-      }
-      p += 46 + nameLen + extraLen + commentLen;
-      entries.push({
-        name,
-        ...kindAndMode(madeBy >> 8, external, name),
-        method,
-        flags,
-        crc,
-        compressedSize,
-        size,
-        localHeaderOffset,
-        mtime,
-      });
-    }
-    return entries;
-  } finally {
-    await handle.close();
-  }
-}
-
+/** The kind and permissions an entry gets, from its Unix mode or else its DOS attributes. */
 function kindAndMode(
   creator: number,
   external: number,
@@ -167,27 +74,106 @@ function kindAndMode(
   return { kind: dir ? "directory" : "file", mode };
 }
 
-function dosToDate(date: number, time: number): Date {
-  return new Date(
-    ((date >> 9) & 0x7f) + 1980,
-    ((date >> 5) & 0x0f) - 1,
-    date & 0x1f,
-    (time >> 11) & 0x1f,
-    (time >> 5) & 0x3f,
-    (time & 0x1f) * 2,
+function toZipEntry(raw: Entry): ZipEntry {
+  const name = getFileNameLowLevel(
+    raw.generalPurposeBitFlag,
+    raw.fileNameRaw,
+    raw.extraFields,
+    true,
   );
+  return {
+    name,
+    ...kindAndMode(raw.versionMadeBy >> 8, raw.externalFileAttributes, name),
+    method: raw.compressionMethod,
+    flags: raw.generalPurposeBitFlag,
+    crc: raw.crc32,
+    compressedSize: raw.compressedSize,
+    size: raw.uncompressedSize,
+    localHeaderOffset: raw.relativeOffsetOfLocalHeader,
+    mtime: raw.getLastModDate(),
+  };
 }
 
-async function readExactly(
-  handle: Awaited<ReturnType<typeof open>>,
-  buf: Buffer,
-  position: number,
+interface Listed {
+  raw: Entry;
+  entry: ZipEntry;
+}
+
+/** Opens the archive and reads its central directory; the caller closes it. */
+async function openZip(file: string): Promise<{ zip: ZipFile; listed: Listed[] }> {
+  const notAZip = (err: unknown) =>
+    (err as NodeJS.ErrnoException).code !== undefined
+      ? err
+      : new ZipError("zip: not a valid zip file", { cause: err });
+  let zip: ZipFile;
+  try {
+    zip = await openPromise(file, { lazyEntries: true, autoClose: false, decodeStrings: false });
+  } catch (err) {
+    throw notAZip(err);
+  }
+  try {
+    const listed: Listed[] = [];
+    for await (const raw of zip.eachEntry()) listed.push({ raw, entry: toZipEntry(raw) });
+    return { zip, listed };
+  } catch (err) {
+    zip.close();
+    throw notAZip(err);
+  }
+}
+
+/** The entries of the archive's central directory, in archive order. */
+export async function readZipEntries(file: string): Promise<ZipEntry[]> {
+  const { zip, listed } = await openZip(file);
+  zip.close();
+  return listed.map((l) => l.entry);
+}
+
+/** Fails the stream at its end when the content's CRC-32 or length is not the recorded one. */
+class CrcCheck extends Transform {
+  private crc = 0;
+  private size = 0;
+  constructor(private readonly entry: ZipEntry) {
+    super();
+  }
+  override _transform(chunk: Buffer, _enc: BufferEncoding, done: TransformCallback): void {
+    this.crc = crc32(chunk, this.crc);
+    this.size += chunk.length;
+    done(null, chunk);
+  }
+  override _flush(done: TransformCallback): void {
+    const ok = this.size === this.entry.size && this.crc >>> 0 === this.entry.crc >>> 0;
+    done(ok ? null : new ZipError("zip: checksum error"));
+  }
+}
+
+/** Streams one entry's content, inflated and checked, into `sink`. */
+async function copyEntry(
+  zip: ZipFile,
+  { raw, entry }: Listed,
+  sink: Writable | ((source: AsyncIterable<Buffer>) => Promise<void>),
 ): Promise<void> {
-  let done = 0;
-  while (done < buf.length) {
-    const { bytesRead } = await handle.read(buf, done, buf.length - done, position + done);
-    if (bytesRead === 0) throw new ZipError("zip: unexpected end of file");
-    done += bytesRead;
+  if (raw.isEncrypted()) throw new ZipError("zip: encrypted entries are not supported");
+  if (!raw.canDecodeFileData()) throw new ZipError("zip: unsupported compression algorithm");
+  await pipeline(await zip.openReadStreamPromise(raw), new CrcCheck(entry), sink);
+}
+
+async function bufferOf(zip: ZipFile, item: Listed): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  await copyEntry(zip, item, async (source) => {
+    for await (const chunk of source) chunks.push(chunk);
+  });
+  return Buffer.concat(chunks);
+}
+
+/** The whole (uncompressed) content of one entry, checked. */
+export async function readEntry(file: string, entry: ZipEntry): Promise<Buffer> {
+  const { zip, listed } = await openZip(file);
+  try {
+    const item = listed.find((l) => l.entry.localHeaderOffset === entry.localHeaderOffset);
+    if (!item) throw new ZipError(`zip: ${entry.name}: no such entry`);
+    return await bufferOf(zip, item);
+  } finally {
+    zip.close();
   }
 }
 
@@ -203,39 +189,34 @@ function inside(root: string, candidate: string): boolean {
   return candidate === root || candidate.startsWith(root.endsWith(sep) ? root : root + sep);
 }
 
-/** Entries up to this compressed size are read, inflated and written synchronously. */
-const SMALL_ENTRY = 1 << 20;
-
 class SlipError extends ZipError {}
 
 /** Extracts every entry; returns how many entries the archive holds. */
 export async function extractZip(options: ExtractZipOptions): Promise<{ entries: number }> {
-  const entries = await readZipEntries(options.file);
-  const target = resolve(options.targetDir);
-  const refuse = (entry: ZipEntry) =>
-    new SlipError(`${entry.name}: cannot be extracted outside of ${target}`);
-  for (const entry of entries) {
-    const dest = resolve(target, entry.name);
-    if (entry.name.includes("\0") || isAbsolute(entry.name) || !inside(target, dest)) {
-      throw refuse(entry);
-    }
-  }
-  mkdirSync(target, { recursive: true });
-  const realTarget = realpathSync(target);
-  warnOnGitDirectory(
-    "extract",
-    entries.map((e) => e.name),
-    options.log,
-  );
-  const reported = new Set<string>();
-  const directories: { path: string; mtime: Date }[] = [];
-  /** Parent directories created and checked to resolve inside the target. */
-  const checked = new Set<string>();
-  const yielder = new Yielder();
-  const fd = openSync(options.file, "r");
+  const { zip, listed } = await openZip(options.file);
   try {
-    for (const entry of entries) {
-      await yielder.tick();
+    const target = resolve(options.targetDir);
+    const refuse = (entry: ZipEntry) =>
+      new SlipError(`${entry.name}: cannot be extracted outside of ${target}`);
+    for (const { entry } of listed) {
+      const dest = resolve(target, entry.name);
+      if (entry.name.includes("\0") || isAbsolute(entry.name) || !inside(target, dest)) {
+        throw refuse(entry);
+      }
+    }
+    mkdirSync(target, { recursive: true });
+    const realTarget = realpathSync(target);
+    warnOnGitDirectory(
+      "extract",
+      listed.map((l) => l.entry.name),
+      options.log,
+    );
+    const reported = new Set<string>();
+    const directories: { path: string; mtime: Date }[] = [];
+    /** Parent directories created and checked to resolve inside the target. */
+    const checked = new Set<string>();
+    for (const item of listed) {
+      const { entry } = item;
       const dest = resolve(target, entry.name);
       if (dest === target) continue;
       try {
@@ -254,7 +235,7 @@ export async function extractZip(options: ExtractZipOptions): Promise<{ entries:
           chmodSync(dest, entry.mode);
           directories.push({ path: dest, mtime: entry.mtime });
         } else if (entry.kind === "symlink") {
-          const linkTarget = readSmallEntry(fd, entry).toString("utf8");
+          const linkTarget = (await bufferOf(zip, item)).toString("utf8");
           removeExisting(dest);
           for (const dir of checked) {
             if (dir === dest || dir.startsWith(dest + sep)) checked.delete(dir);
@@ -262,11 +243,7 @@ export async function extractZip(options: ExtractZipOptions): Promise<{ entries:
           symlinkSync(linkTarget, dest);
         } else {
           removeExisting(dest);
-          if (entry.compressedSize <= SMALL_ENTRY) {
-            writeFileSync(dest, readSmallEntry(fd, entry), { mode: entry.mode });
-          } else {
-            await writeEntry(options.file, entry, dest);
-          }
+          await copyEntry(zip, item, createWriteStream(dest, { mode: entry.mode }));
           chmodSync(dest, entry.mode);
           utimesSync(dest, entry.mtime, entry.mtime);
         }
@@ -279,17 +256,17 @@ export async function extractZip(options: ExtractZipOptions): Promise<{ entries:
         }
       }
     }
-  } finally {
-    closeSync(fd);
-  }
-  for (const dir of directories.reverse()) {
-    try {
-      utimesSync(dir.path, dir.mtime, dir.mtime);
-    } catch {
-      // a directory replaced by a later entry
+    for (const dir of directories.reverse()) {
+      try {
+        utimesSync(dir.path, dir.mtime, dir.mtime);
+      } catch {
+        // a directory replaced by a later entry
+      }
     }
+    return { entries: listed.length };
+  } finally {
+    zip.close();
   }
-  return { entries: entries.length };
 }
 
 /** os.Remove before creating: a file or symlink goes; a directory only when empty. */
@@ -298,119 +275,4 @@ function removeExisting(path: string): void {
   if (!info) return;
   if (info.isDirectory()) rmdirSync(path);
   else unlinkSync(path);
-}
-
-function readAt(fd: number, length: number, position: number): Buffer {
-  const buf = Buffer.alloc(length);
-  let done = 0;
-  while (done < length) {
-    const n = readSync(fd, buf, done, length - done, position + done);
-    if (n === 0) throw new ZipError("zip: unexpected end of file");
-    done += n;
-  }
-  return buf;
-}
-
-/** One entry's content, read and checked synchronously (small entries only). */
-function readSmallEntry(fd: number, entry: ZipEntry): Buffer {
-  if ((entry.flags & 0x1) !== 0) throw new ZipError("zip: encrypted entries are not supported");
-  if (entry.method !== 0 && entry.method !== 8) {
-    throw new ZipError("zip: unsupported compression algorithm");
-  }
-  const header = readAt(fd, 30, entry.localHeaderOffset);
-  if (header.readUInt32LE(0) !== 0x04034b50) throw new ZipError("zip: not a valid zip file");
-  const start = entry.localHeaderOffset + 30 + header.readUInt16LE(26) + header.readUInt16LE(28);
-  const raw = readAt(fd, entry.compressedSize, start);
-  let data: Buffer;
-  try {
-    data = entry.method === 8 ? inflateRawSync(raw) : raw;
-  } catch (err) {
-    throw new ZipError(`zip: ${(err as Error).message}`);
-  }
-  if (data.length !== entry.size || crc32(data) >>> 0 !== entry.crc) {
-    throw new ZipError("zip: checksum error");
-  }
-  return data;
-}
-
-async function dataStart(file: string, entry: ZipEntry): Promise<number> {
-  const handle = await open(file, "r");
-  try {
-    const h = Buffer.alloc(30);
-    await readExactly(handle, h, entry.localHeaderOffset);
-    if (h.readUInt32LE(0) !== 0x04034b50) throw new ZipError("zip: not a valid zip file");
-    return entry.localHeaderOffset + 30 + h.readUInt16LE(26) + h.readUInt16LE(28);
-  } finally {
-    await handle.close();
-  }
-}
-
-function entrySource(file: string, entry: ZipEntry, start: number) {
-  if ((entry.flags & 0x1) !== 0) throw new ZipError("zip: encrypted entries are not supported");
-  if (entry.method !== 0 && entry.method !== 8) {
-    throw new ZipError("zip: unsupported compression algorithm");
-  }
-  const raw = createReadStream(file, {
-    start,
-    end: start + Math.max(entry.compressedSize, 1) - 1,
-  });
-  return entry.compressedSize === 0 ? undefined : raw;
-}
-
-class CrcCheck extends Transform {
-  private crc = 0;
-  private size = 0;
-  constructor(private readonly entry: ZipEntry) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err?: Error) => void): void {
-    this.crc = crc32(chunk, this.crc);
-    this.size += chunk.length;
-    this.push(chunk);
-    done();
-  }
-  override _flush(done: (err?: Error) => void): void {
-    if (this.size !== this.entry.size || this.crc >>> 0 !== this.entry.crc) {
-      done(new ZipError("zip: checksum error"));
-    } else {
-      done();
-    }
-  }
-}
-
-async function writeEntry(file: string, entry: ZipEntry, dest: string): Promise<void> {
-  const start = await dataStart(file, entry);
-  const source = entrySource(file, entry, start);
-  const sink = createWriteStream(dest, { mode: entry.mode });
-  if (!source) {
-    const check = new CrcCheck(entry);
-    check.end();
-    await pipeline(check, sink);
-    return;
-  }
-  if (entry.method === 8) {
-    await pipeline(source, createInflateRaw(), new CrcCheck(entry), sink);
-  } else {
-    await pipeline(source, new CrcCheck(entry), sink);
-  }
-}
-
-/** The whole (uncompressed) content of one entry, checked. */
-export async function readEntry(file: string, entry: ZipEntry): Promise<Buffer> {
-  const start = await dataStart(file, entry);
-  const source = entrySource(file, entry, start);
-  const chunks: Buffer[] = [];
-  const collect = async function (src: AsyncIterable<Buffer>) {
-    for await (const chunk of src) chunks.push(chunk);
-  };
-  if (!source) {
-    const check = new CrcCheck(entry);
-    check.end();
-    await pipeline(check, collect);
-  } else if (entry.method === 8) {
-    await pipeline(source, createInflateRaw(), new CrcCheck(entry), collect);
-  } else {
-    await pipeline(source, new CrcCheck(entry), collect);
-  }
-  return Buffer.concat(chunks);
 }

@@ -189,6 +189,22 @@ describe("xml conversion (Hash.from_xml)", () => {
     assert.deepEqual(root.get("e"), [null, null]);
   });
 
+  it("drops namespace prefixes and declarations, and spaces tabs and newlines in attributes", () => {
+    const hash = xmlToHash('<q:r xmlns="urn:a" xmlns:q="urn:q" q:b="x\ty\nz"><q:c>1</q:c></q:r>');
+    assert.deepEqual(
+      hash,
+      new Map([
+        [
+          "r",
+          new Map([
+            ["c", "1"],
+            ["b", "x y z"],
+          ]),
+        ],
+      ]),
+    );
+  });
+
   const errors: [string, RegExp][] = [
     ["<a><b></a>", /Opening and ending tag mismatch: b line 1 and a/],
     ["<a>", /Premature end of data in tag a line 1/],
@@ -196,6 +212,8 @@ describe("xml conversion (Hash.from_xml)", () => {
     ["text", /Start tag expected, '<' not found/],
     ["<a x='1' x='2'/>", /Attribute x redefined/],
     ["<a>&nbsp;</a>", /Entity 'nbsp' not defined/],
+    ["<a></a><b/>", /Extra content at the end of the document/],
+    ["<r>\n<s>\n<t>", /^3:4: FATAL: Premature end of data in tag t line 3$/],
   ];
   for (const [xml, message] of errors) {
     it(`rejects ${xml}`, () => {

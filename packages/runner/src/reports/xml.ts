@@ -1,11 +1,15 @@
 /**
- * A small non-validating XML reader, and the conversion GitLab applies before reading a JUnit
- * report: Rails' `Hash.from_xml` over Nokogiri (ActiveSupport XmlMini_Nokogiri `to_hash`,
- * ActiveSupport::XMLConverter, wrapped by GitLab's Gitlab::XmlConverter). In that shape an
- * element is a map of its attributes and child elements (repeated children become a list,
- * `-` in names becomes `_`), its text under `__content__`; an element holding only text becomes
- * that text, an empty one becomes null.
+ * The conversion GitLab applies before reading a JUnit report: Rails' `Hash.from_xml` over
+ * Nokogiri (ActiveSupport XmlMini_Nokogiri `to_hash`, ActiveSupport::XMLConverter, wrapped by
+ * GitLab's Gitlab::XmlConverter). In that shape an element is a map of its attributes and child
+ * elements (repeated children become a list, `-` in names becomes `_`), its text under
+ * `__content__`; an element holding only text becomes that text, an empty one becomes null.
+ * XML itself is read by fast-xml-parser. What is added here is what libxml2 (under Nokogiri)
+ * does differently: its wording for the common syntax errors (GitLab shows it in the report's
+ * error), a document with more than one root, undefined entities being errors, and tabs and
+ * newlines in attribute values becoming spaces.
  */
+import { XMLParser, XMLValidator, type EntityDecoderOptions } from "fast-xml-parser";
 
 export class XmlSyntaxError extends Error {
   override readonly name = "XmlSyntaxError";
@@ -18,166 +22,126 @@ export interface XmlElement {
   children: (XmlElement | string)[];
 }
 
-const ENTITIES: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
-const NAME_START = /[A-Za-z_:\u00C0-\uFFFF]/;
-const NAME_CHAR = /[A-Za-z0-9_:.\-\u00B7\u00C0-\uFFFF]/;
+/**
+ * fast-xml-parser's validation messages in libxml2's words (`<line>`: the line where the tag
+ * left open starts), and `"end"` where libxml2 reports the error at the end of the document.
+ */
+const LIBXML2_WORDING: [RegExp, string, "end"?][] = [
+  [
+    /^Expected closing tag '(.+)' \(opened in line (\d+), col \d+\) instead of closing tag '(.+)'\.$/,
+    "Opening and ending tag mismatch: $1 line $2 and $3",
+  ],
+  [/^Unclosed tag '(.+)'\.$/, "Premature end of data in tag $1 line <line>", "end"],
+  [/^Invalid '.*"(.+)"\]' found\.$/, "Premature end of data in tag $1 line <line>", "end"],
+  [/^Attribute '(.+)' is repeated\.$/, "Attribute $1 redefined"],
+  [
+    /^(Extra text at the end|Multiple possible root nodes found\.)$/,
+    "Extra content at the end of the document",
+  ],
+  [/^Start tag expected\.$/, "Start tag expected, '<' not found"],
+  [/^char '&' is not expected\.$/, "EntityRef: expecting ';'"],
+];
 
-function localName(qname: string): string {
-  const colon = qname.indexOf(":");
-  return colon >= 0 ? qname.slice(colon + 1) : qname;
+const PREDEFINED: Record<string, string> = { lt: "<", gt: ">", amp: "&", quot: '"', apos: "'" };
+
+class UndefinedEntity extends Error {
+  constructor(readonly ref: string) {
+    super(`Entity '${ref}' not defined`);
+  }
+}
+
+/** XML's entities, character references and the DOCTYPE's entities; others are errors. */
+function xmlEntities(): EntityDecoderOptions {
+  let declared: Record<string, string> = {};
+  return {
+    setExternalEntities: () => undefined,
+    setXmlVersion: () => undefined,
+    reset: () => (declared = {}),
+    addInputEntities: (entities) => (declared = { ...declared, ...entities }),
+    decode: (text) =>
+      text.replace(/&(#x[0-9a-fA-F]+|#[0-9]+|[^;&\s]+);/g, (_, ref: string) => {
+        if (ref.startsWith("#x")) return String.fromCodePoint(parseInt(ref.slice(2), 16));
+        if (ref.startsWith("#")) return String.fromCodePoint(parseInt(ref.slice(1), 10));
+        const value = PREDEFINED[ref] ?? declared[ref];
+        if (value === undefined) throw new UndefinedEntity(ref);
+        return value;
+      }),
+  };
+}
+
+const parser = new XMLParser({
+  preserveOrder: true,
+  ignoreAttributes: false,
+  attributeNamePrefix: "",
+  removeNSPrefix: true,
+  parseTagValue: false,
+  parseAttributeValue: false,
+  trimValues: false,
+  ignoreDeclaration: true,
+  ignorePiTags: true,
+  captureMetaData: true,
+  entityDecoder: xmlEntities(),
+  attributeValueProcessor: (_name, value: string) => value.replace(/[\t\n]/g, " "),
+});
+const META = XMLParser.getMetaDataSymbol() as unknown as symbol;
+
+type Node = Record<string | symbol, unknown> & { ":@"?: Record<string, string> };
+
+function toElement(node: Node): XmlElement {
+  const name = Object.keys(node).find((k) => k !== ":@")!;
+  const children = (node[name] as Node[]).map((child) =>
+    "#text" in child ? String(child["#text"]) : toElement(child),
+  );
+  return { name, attributes: Object.entries(node[":@"] ?? {}), children };
+}
+
+type Position = { line: number; col: number };
+
+function positionOf(text: string, at: number): Position {
+  return { line: text.slice(0, at).split("\n").length, col: at - text.lastIndexOf("\n", at - 1) };
+}
+
+function syntaxError(text: string, message: string, at: number | Position): XmlSyntaxError {
+  const { line, col } = typeof at === "number" ? positionOf(text, at) : at;
+  return new XmlSyntaxError(`${line}:${col}: FATAL: ${message}`);
+}
+
+/** A validation failure as libxml2 words and places it. */
+function validationError(text: string, err: Position & { msg: string }): XmlSyntaxError {
+  const rule = LIBXML2_WORDING.find(([pattern]) => pattern.test(err.msg));
+  if (!rule) return syntaxError(text, err.msg, err);
+  const [pattern, wording, where] = rule;
+  let message = err.msg.replace(pattern, wording);
+  const open = /in tag (\S+) line <line>$/.exec(message)?.[1];
+  if (open) {
+    const { line } = positionOf(text, text.lastIndexOf(`<${open}`));
+    message = message.replace("<line>", String(line));
+  }
+  return syntaxError(text, message, where === "end" ? text.length : err);
 }
 
 /** Parses a document and returns its root element (undefined for an empty document). */
 export function parseXml(source: string): XmlElement | undefined {
   const text = source.replace(/^\uFEFF/, "").replace(/\r\n?/g, "\n");
-  let pos = 0;
-
-  const where = (at: number) => {
-    const before = text.slice(0, at);
-    const line = before.split("\n").length;
-    return { line, column: at - before.lastIndexOf("\n") };
-  };
-  const fail = (message: string, at = pos): never => {
-    const { line, column } = where(at);
-    throw new XmlSyntaxError(`${line}:${column}: FATAL: ${message}`);
-  };
-  const startsWith = (s: string) => text.startsWith(s, pos);
-  const skipSpace = () => {
-    while (pos < text.length && /[ \t\n]/.test(text[pos]!)) pos++;
-  };
-  const readName = (): string => {
-    const start = pos;
-    if (!NAME_START.test(text[pos] ?? "")) return "";
-    pos++;
-    while (pos < text.length && NAME_CHAR.test(text[pos]!)) pos++;
-    return text.slice(start, pos);
-  };
-  const decode = (raw: string, at: number): string =>
-    raw.replace(/&([^;&\s]*);?/g, (whole, ref: string) => {
-      if (!whole.endsWith(";")) fail("EntityRef: expecting ';'", at);
-      if (ref.startsWith("#x")) return String.fromCodePoint(parseInt(ref.slice(2), 16));
-      if (ref.startsWith("#")) return String.fromCodePoint(parseInt(ref.slice(1), 10));
-      const value = ENTITIES[ref];
-      if (value === undefined) fail(`Entity '${ref}' not defined`, at);
-      return value!;
-    });
-  const skipMisc = () => {
-    for (;;) {
-      skipSpace();
-      if (startsWith("<?")) {
-        const end = text.indexOf("?>", pos);
-        if (end < 0) fail("ParsePI: PI xml never end ...");
-        pos = end + 2;
-      } else if (startsWith("<!--")) {
-        const end = text.indexOf("-->", pos + 4);
-        if (end < 0) fail("Comment not terminated");
-        pos = end + 3;
-      } else if (startsWith("<!DOCTYPE")) {
-        let depth = 0;
-        let quote = "";
-        for (pos += 9; pos < text.length; pos++) {
-          const c = text[pos]!;
-          if (quote) {
-            if (c === quote) quote = "";
-          } else if (c === '"' || c === "'") quote = c;
-          else if (c === "[") depth++;
-          else if (c === "]") depth--;
-          else if (c === ">" && depth === 0) break;
-        }
-        if (pos >= text.length) fail("DOCTYPE improperly terminated");
-        pos++;
-      } else {
-        return;
-      }
-    }
-  };
-
-  const parseElement = (): XmlElement => {
-    const open = pos;
-    pos++;
-    const qname = readName();
-    if (qname === "") fail("StartTag: invalid element name");
-    const element: XmlElement = { name: localName(qname), attributes: [], children: [] };
-    const seen = new Set<string>();
-    for (;;) {
-      const before = pos;
-      skipSpace();
-      if (startsWith("/>")) {
-        pos += 2;
-        return element;
-      }
-      if (startsWith(">")) {
-        pos++;
-        break;
-      }
-      if (pos === before) fail(`Couldn't find end of Start Tag ${qname} line ${where(open).line}`);
-      const attr = readName();
-      if (attr === "") fail(`Couldn't find end of Start Tag ${qname} line ${where(open).line}`);
-      skipSpace();
-      if (text[pos] !== "=") fail(`Specification mandates value for attribute ${attr}`);
-      pos++;
-      skipSpace();
-      const quote = text[pos];
-      if (quote !== '"' && quote !== "'") fail("AttValue: \" or ' expected");
-      const end = text.indexOf(quote!, pos + 1);
-      if (end < 0) fail("AttValue: ' expected");
-      const raw = text.slice(pos + 1, end);
-      if (raw.includes("<")) fail("Unescaped '<' not allowed in attributes values");
-      if (seen.has(attr)) fail(`Attribute ${attr} redefined`);
-      seen.add(attr);
-      element.attributes.push([localName(attr), decode(raw.replace(/[\t\n]/g, " "), pos)]);
-      pos = end + 1;
-    }
-    for (;;) {
-      if (pos >= text.length) {
-        fail(`Premature end of data in tag ${qname} line ${where(open).line}`);
-      }
-      if (startsWith("</")) {
-        const at = pos;
-        pos += 2;
-        const closing = readName();
-        skipSpace();
-        if (closing !== qname) {
-          fail(
-            `Opening and ending tag mismatch: ${qname} line ${where(open).line} and ${closing}`,
-            at,
-          );
-        }
-        if (text[pos] !== ">") fail("expected '>'");
-        pos++;
-        return element;
-      }
-      if (startsWith("<!--")) {
-        const end = text.indexOf("-->", pos + 4);
-        if (end < 0) fail("Comment not terminated");
-        pos = end + 3;
-      } else if (startsWith("<![CDATA[")) {
-        const end = text.indexOf("]]>", pos + 9);
-        if (end < 0) fail("CData section not finished");
-        element.children.push(text.slice(pos + 9, end));
-        pos = end + 3;
-      } else if (startsWith("<?")) {
-        const end = text.indexOf("?>", pos);
-        if (end < 0) fail("ParsePI: PI never end ...");
-        pos = end + 2;
-      } else if (startsWith("<")) {
-        element.children.push(parseElement());
-      } else {
-        const next = text.indexOf("<", pos);
-        const end = next < 0 ? text.length : next;
-        element.children.push(decode(text.slice(pos, end), pos));
-        pos = end;
-      }
-    }
-  };
-
   if (text.trim() === "") return undefined;
-  skipMisc();
-  if (!startsWith("<")) fail("Start tag expected, '<' not found");
-  const root = parseElement();
-  skipMisc();
-  if (pos < text.length) fail("Extra content at the end of the document");
-  return root;
+  if (!text.trimStart().startsWith("<")) {
+    throw syntaxError(text, "Start tag expected, '<' not found", 0);
+  }
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true) throw validationError(text, verdict.err);
+  let roots: Node[];
+  try {
+    roots = parser.parse(text) as Node[];
+  } catch (err) {
+    if (!(err instanceof UndefinedEntity)) throw syntaxError(text, (err as Error).message, 0);
+    throw syntaxError(text, err.message, Math.max(0, text.indexOf(`&${err.ref};`)));
+  }
+  // The validator lets a second root through after a self-closing first one.
+  if (roots.length > 1) {
+    const { startIndex } = roots[1]![META] as { startIndex: number };
+    throw syntaxError(text, "Extra content at the end of the document", startIndex);
+  }
+  return toElement(roots[0]!);
 }
 
 /** A value in the Rails hash shape. */
