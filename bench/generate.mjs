@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 /**
  * Writes a deterministic, realistic `.gitlab-ci.yml` pipeline of N job instances (default
- * 1,000) into a fresh git repository, for the planning benchmark (bench/run.mjs).
+ * 1,000) into a fresh git repository, for the planning benchmark (bench/plan.mjs).
  *
  * The same seed and job count always give byte-identical files and the same commit: every
  * random choice comes from a small seeded PRNG, and the commit has fixed dates and author.
@@ -15,11 +15,8 @@
  *
  * CLI: node bench/generate.mjs [--jobs N] [--seed S] [--out DIR]   (prints the directory)
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { writeGitRepository } from "./lib/repository.mjs";
 
 export const STAGES = [
   "prepare",
@@ -683,23 +680,6 @@ function deployFile(specs, rand) {
 // ---------------------------------------------------------------------------------------------
 // Writing the repository.
 
-const FIXED_DATE = "2024-06-11T12:00:00+00:00";
-
-function gitRun(cwd, args) {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    stdio: ["ignore", "pipe", "pipe"],
-    env: {
-      ...process.env,
-      GIT_AUTHOR_DATE: FIXED_DATE,
-      GIT_COMMITTER_DATE: FIXED_DATE,
-      GIT_CONFIG_NOSYSTEM: "1",
-      GIT_CONFIG_GLOBAL: "/dev/null",
-    },
-  }).trim();
-}
-
 /**
  * Writes the pipeline into `dir` (a new temp dir when omitted) as a git repository with one
  * commit on `main`, an `origin` remote and `origin/HEAD` → `origin/main` (so both tools agree
@@ -707,26 +687,11 @@ function gitRun(cwd, args) {
  */
 export function writeRepository({ jobs = 1000, seed, dir } = {}) {
   const { files, summary } = generatePipeline({ jobs, seed });
-  const root = dir ?? mkdtempSync(join(tmpdir(), "conveyor-bench-"));
-  if (dir) {
-    rmSync(dir, { recursive: true, force: true });
-    mkdirSync(dir, { recursive: true });
-  }
-  for (const [path, text] of files) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), text);
-  }
-  gitRun(root, ["init", "-q", "-b", "main"]);
-  gitRun(root, ["config", "user.name", "Bench Bot"]);
-  gitRun(root, ["config", "user.email", "bench@example.test"]);
-  gitRun(root, ["config", "commit.gpgsign", "false"]);
-  gitRun(root, ["add", "-A"]);
-  gitRun(root, ["commit", "-q", "-m", "Generated pipeline for the planning benchmark"]);
-  gitRun(root, ["remote", "add", "origin", "https://gitlab.example.test/bench/monorepo.git"]);
-  gitRun(root, ["update-ref", "refs/remotes/origin/main", "HEAD"]);
-  gitRun(root, ["symbolic-ref", "refs/remotes/origin/HEAD", "refs/remotes/origin/main"]);
-  const sha = gitRun(root, ["rev-parse", "HEAD"]);
-  return { dir: root, sha, summary };
+  const repo = writeGitRepository(files, {
+    dir,
+    message: "Generated pipeline for the planning benchmark",
+  });
+  return { ...repo, summary };
 }
 
 function parseArgs(argv) {
