@@ -9,18 +9,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
+import type { RunReport as Report } from "./run/run-report.js";
 import { conveyorAsync, git, repository, type CommandResult } from "./testing/cli-process.js";
-
-interface Report {
-  status: string;
-  jobs: {
-    name: string;
-    stage: string;
-    status: string;
-    allow_failure: boolean;
-    exit_code: number | null;
-  }[];
-}
 
 const cleanup: string[] = [];
 after(() => {

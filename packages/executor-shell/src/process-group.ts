@@ -2,7 +2,9 @@
  * Runs one process in its own process group and stops the whole group: on timeout and on
  * cancel with SIGTERM, then SIGKILL after a grace period; when the process ends by itself, what
  * it left running in the background gets the same treatment, so a `sleep 1000 &` never outlives
- * its step. The only I/O of the shell executor besides creating its builds directory.
+ * its step. The step's outcome does not wait for such leftovers, but the SIGKILL stays armed until
+ * the group is empty (a leftover that ignores SIGTERM and holds no output pipe would otherwise
+ * live on). The only I/O of the shell executor besides creating its builds directory.
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
@@ -39,6 +41,20 @@ function killGroup(pid: number | undefined, signal: NodeJS.Signals): void {
   }
 }
 
+/** Whether any process is left in the group (signal 0 only checks). */
+function groupExists(pid: number | undefined): boolean {
+  if (pid === undefined) return false;
+  try {
+    process.kill(-pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** How often the group is checked for leftovers while the SIGKILL waits. */
+const LEFTOVER_POLL_MS = 25;
+
 /** The exit code a shell reports for a signal (128 + n). */
 function signalExitCode(signal: NodeJS.Signals): number {
   return 128 + (constants.signals[signal] ?? 0);
@@ -48,12 +64,30 @@ export function startGroup(run: GroupRun): RunningGroup {
   let pid: number | undefined;
   let stopped: "timeout" | "cancel" | undefined;
   let killTimer: NodeJS.Timeout | undefined;
+  let leftoverPoll: NodeJS.Timeout | undefined;
 
   const stop = (why: "timeout" | "cancel" | "sweep") => {
     if (why !== "sweep") stopped ??= why;
     if (killTimer) return;
     killGroup(pid, "SIGTERM");
-    killTimer = setTimeout(() => killGroup(pid, "SIGKILL"), run.killGraceMs);
+    killTimer = setTimeout(() => {
+      clearInterval(leftoverPoll);
+      killGroup(pid, "SIGKILL");
+    }, run.killGraceMs);
+  };
+
+  /** Once the step is over: the SIGKILL stays armed while anything of the group is left. */
+  const awaitLeftovers = () => {
+    if (!killTimer) return;
+    if (!groupExists(pid)) {
+      clearTimeout(killTimer);
+      return;
+    }
+    leftoverPoll = setInterval(() => {
+      if (groupExists(pid)) return;
+      clearInterval(leftoverPoll);
+      clearTimeout(killTimer);
+    }, LEFTOVER_POLL_MS);
   };
 
   const done = new Promise<StepOutcome>((resolve) => {
@@ -66,7 +100,7 @@ export function startGroup(run: GroupRun): RunningGroup {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      clearTimeout(killTimer);
+      awaitLeftovers();
       run.signal.removeEventListener("abort", onAbort);
       resolve(outcome);
     };

@@ -24,18 +24,42 @@ export async function connectTestEngine(): Promise<Docker> {
   return docker;
 }
 
-/** Conveyor-managed containers and networks, optionally only one session's or one job's. */
-export async function labelledResources(
-  docker: Docker,
-  only: { sessionId?: string; jobId?: number } = {},
-): Promise<{ containers: string[]; networks: string[] }> {
-  const api = new EngineApi(docker);
+/** Which of Conveyor's resources: one session's, one job's, or one process's (`ownerPid`). */
+export interface ResourceFilter {
+  sessionId?: string;
+  jobId?: number;
+  ownerPid?: number;
+}
+
+function labelFilter(only: ResourceFilter): string[] {
   const filter = [`${LABELS.managed}=true`];
   if (only.sessionId) filter.push(`${LABELS.session}=${only.sessionId}`);
   if (only.jobId !== undefined) filter.push(`${LABELS.jobId}=${only.jobId}`);
+  if (only.ownerPid !== undefined) filter.push(`${LABELS.ownerPid}=${only.ownerPid}`);
+  return filter;
+}
+
+/** Conveyor-managed containers and networks, optionally only those the filter names. */
+export async function labelledResources(
+  docker: Docker,
+  only: ResourceFilter = {},
+): Promise<{ containers: string[]; networks: string[] }> {
+  const api = new EngineApi(docker);
+  const filter = labelFilter(only);
   const containers = await api.listContainers(filter);
   const networks = await api.listNetworks(filter);
   return { containers: containers.map((c) => c.id), networks: networks.map((n) => n.id) };
+}
+
+/** Removes what a failed test left behind (the tests assert there is nothing). */
+export async function removeLabelledResources(docker: Docker, only: ResourceFilter): Promise<void> {
+  const label = labelFilter(only);
+  for (const c of await docker.listContainers({ all: true, filters: { label } })) {
+    await docker.getContainer(c.Id).remove({ force: true });
+  }
+  for (const n of await docker.listNetworks({ filters: { label } })) {
+    await docker.getNetwork(n.Id).remove();
+  }
 }
 
 let nextJobId = 900_000 + (process.pid % 10_000) * 10;
