@@ -58,12 +58,13 @@ export function sourcesScript(o: SourcesScriptInputs): string {
     const init = initArgs(o.projectDir, o.templateDir, payload.git_info.repo_object_format);
     lines.push(checked(init, o.failureFile));
     lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
-    const setUrl = ["remote", "set-url", "origin", o.remote];
+    // A reused repository has `origin` already: set its URL; a fresh one gets it added. One git
+    // process in the common case (the runner tries `remote add` first; the outcome is the same).
+    const add = ["remote", "add", "origin", o.remote];
     lines.push(
-      `if ${gitLine(["remote", "add", "origin", o.remote])} >/dev/null 2>&1; then`,
+      `if ! ${gitLine(["remote", "set-url", "origin", o.remote])} >/dev/null 2>&1; then`,
+      `  ${checked(add, o.failureFile, ["remote", "add", "origin"])}`,
       `  ${notice("Created fresh repository.")}`,
-      "else",
-      `  ${checked(setUrl, o.failureFile, ["remote", "set-url", "origin"])}`,
       "fi",
     );
     lines.push(
@@ -81,9 +82,12 @@ export function sourcesScript(o: SourcesScriptInputs): string {
       notice(
         `Checking out ${sha.slice(0, 8)} as detached HEAD (ref is ${payload.git_info.ref})...`,
       ),
-      // The refspecs may not bring the commit (a local run on a commit that is no branch tip).
-      `${gitLine(["cat-file", "-e", `${sha}^{commit}`])} >/dev/null 2>&1 || ${gitLine(fetchCommitArgs(settings, sha, o.userAgent))}`,
-      checked(checkoutArgs(sha), o.failureFile),
+      // The refspecs may not bring the commit (a local run on a commit that is no branch tip):
+      // when the checkout cannot find it, fetch it by id and check out again.
+      `if ! ${gitLine(checkoutArgs(sha))} 2>/dev/null; then`,
+      `  ${gitLine(fetchCommitArgs(settings, sha, o.userAgent))}`,
+      `  ${checked(checkoutArgs(sha), o.failureFile)}`,
+      "fi",
     );
     const clean = cleanArgs(settings);
     if (clean) lines.push(checked(clean, o.failureFile));
