@@ -1,7 +1,6 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
 import { lintCommand } from "./commands/lint.js";
 import { planCommand } from "./commands/plan.js";
-import { runCommand } from "./commands/run.js";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
 
@@ -18,7 +17,9 @@ Run 'conveyor <command> --help' for the options of a command.
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   lint: lintCommand,
   plan: planCommand,
-  run: runCommand,
+  // Loaded on use: the engine, runner and executors are most of the bundle, and lint and plan
+  // should not pay for loading them.
+  run: async (args, io) => (await import("./commands/run.js")).runCommand(args, io),
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

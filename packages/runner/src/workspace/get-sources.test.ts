@@ -3,6 +3,7 @@ import { createHash } from "node:crypto";
 import {
   access,
   chmod,
+  cp,
   mkdir,
   mkdtemp,
   readFile,
@@ -20,6 +21,8 @@ import { commitFiles, createRepository, git, testPayload } from "../testing/fixt
 import { getSources, remoteOf } from "./get-sources.js";
 import { gitSettingsOf } from "./git-settings.js";
 import { projectPathOf } from "./project-path.js";
+
+const cpDir = (from: string, to: string) => cp(from, to, { recursive: true });
 
 const exists = (path: string) =>
   access(path).then(
@@ -111,6 +114,25 @@ describe("getSources", () => {
     assert.deepEqual(result, { ok: true });
     assert.equal(git(dir, "rev-list", "--count", "HEAD"), "3");
     assert.match(log, /Fetching changes\.\.\./);
+  });
+
+  it("skips a fetch that would change nothing: the reused checkout's ref is already the commit", async () => {
+    const moved = join(root, "moved-away");
+    const dir = join(root, "up-to-date");
+    const fetchStrategy = [variable("GIT_STRATEGY", "fetch")];
+    assert.equal((await fetchInto(dir, payloadFor(fetchStrategy))).result.ok, true);
+    // With the remote gone, only a job that needs no fetch can still get its sources.
+    await rm(moved, { recursive: true, force: true });
+    await cpDir(repo, moved);
+    await rm(repo, { recursive: true, force: true });
+    try {
+      const again = await fetchInto(dir, payloadFor(fetchStrategy));
+      assert.equal(again.result.ok, true, again.log);
+      const older = await fetchInto(dir, payloadFor(fetchStrategy, { sha: shas[1]! }));
+      assert.equal(older.result.ok, false, "a commit the ref does not point at is fetched");
+    } finally {
+      await cpDir(moved, repo);
+    }
   });
 
   it("reuses the repository with fetch and cleans it with GIT_CLEAN_FLAGS", async () => {

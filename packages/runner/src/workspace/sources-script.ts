@@ -67,11 +67,18 @@ export function sourcesScript(o: SourcesScriptInputs): string {
       `  ${notice("Created fresh repository.")}`,
       "fi",
     );
+    const fetch = checked(
+      fetchArgs(settings, payload.git_info.refspecs, o.userAgent, o.unshallow),
+      o.failureFile,
+    );
+    const target = upToDateRef(payload, settings);
     lines.push(
-      checked(
-        fetchArgs(settings, payload.git_info.refspecs, o.userAgent, o.unshallow),
-        o.failureFile,
-      ),
+      target === undefined
+        ? fetch
+        : // A reused checkout whose ref already points at the job's commit: that fetch would
+          // change nothing (a no-op fetch prints nothing either), and it costs a handful of
+          // processes. Only a ref the remote moved since the pipeline started would differ.
+          `[ "$(${gitLine(["rev-parse", "-q", "--verify", `${target}^{commit}`])} 2>/dev/null)" = ${shellQuote(payload.git_info.sha)} ] || ${fetch}`,
     );
   } else {
     lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
@@ -105,4 +112,21 @@ export function sourcesScript(o: SourcesScriptInputs): string {
     }
   }
   return `${lines.join("\n")}\n`;
+}
+
+/**
+ * The local ref a shallow fetch of exactly one ref writes (`+refs/heads/main:refs/remotes/origin/main`),
+ * when checking it first can stand in for the fetch; undefined for wildcard or several refspecs
+ * and for full-depth fetches (which may unshallow).
+ */
+function upToDateRef(payload: JobPayload, settings: GitSettings): string | undefined {
+  const refspecs = payload.git_info.refspecs;
+  // The runner's default GIT_FETCH_EXTRA_FLAGS (`--prune --quiet`) change nothing for one ref;
+  // other flags (`--tags`, …) might, so then the fetch always runs.
+  const plainFlags = settings.fetchFlags.every((flag) => flag === "--prune" || flag === "--quiet");
+  if (settings.depth <= 0 || refspecs.length !== 1 || !plainFlags) {
+    return undefined;
+  }
+  const match = /^\+?([^:*]+):(refs\/[^:*]+)$/.exec(refspecs[0] ?? "");
+  return match?.[2];
 }
