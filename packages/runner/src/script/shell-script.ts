@@ -80,7 +80,9 @@ export function scriptBody(inputs: ShellScriptInputs): string {
 export function wrapScript(body: string, debugTrace = false): string {
   const head = [
     debugTrace ? "set -o xtrace" : undefined,
-    "if set -o | grep pipefail > /dev/null; then set -o pipefail; fi; set -o errexit",
+    // The runner asks `set -o | grep pipefail`; a subshell trying the option answers the same
+    // without starting grep for every script (dash before 0.5.11 and some sh lack pipefail).
+    "if (set -o pipefail) 2>/dev/null; then set -o pipefail; fi; set -o errexit",
     "set +o noclobber",
   ].filter((line) => line !== undefined);
   return `${head.join("\n")}\n: | (eval ${shellQuote(body)})\nexit 0\n`;
@@ -96,5 +98,6 @@ export function buildShellScript(inputs: ShellScriptInputs): string {
  * `ensurePrepareStageHostnameMessage`).
  */
 export function prepareScript(): string {
-  return wrapScript('echo "Running on $(hostname 2>/dev/null || uname -n)..."\n');
+  // bash knows its host's name ($HOSTNAME); other shells ask hostname, else uname.
+  return wrapScript('echo "Running on ${HOSTNAME:-$(hostname 2>/dev/null || uname -n)}..."\n');
 }
