@@ -2,8 +2,12 @@
  * The shell executor against the runner's executor contract, once per shell it can run:
  * bash, the system sh (dash here) and busybox sh (the shell of Alpine-based images).
  */
-import { accessSync, constants } from "node:fs";
-import { executorContract } from "@conveyor/runner/testing";
+import assert from "node:assert/strict";
+import { accessSync, constants, mkdtempSync, rmSync } from "node:fs";
+import { hostname, tmpdir } from "node:os";
+import { join } from "node:path";
+import { test } from "node:test";
+import { executorContract, testPayload } from "@conveyor/runner/testing";
 import { ShellExecutor } from "./shell-executor.js";
 
 function onPath(name: string): string | undefined {
@@ -31,3 +35,23 @@ if (busybox) {
       }),
   );
 }
+
+test("a plain shell on this host lets the runner print prepare_script's host line; a login shell does not", async () => {
+  const dir = mkdtempSync(join(tmpdir(), "conveyor-shell-host-"));
+  try {
+    const prepare = (executor: ShellExecutor) =>
+      executor.prepare({
+        payload: testPayload(),
+        hostBuildsDir: dir,
+        signal: new AbortController().signal,
+        log: () => undefined,
+      });
+    const plain = await prepare(new ShellExecutor({ shell: "sh" }));
+    assert.equal(plain.hostName, hostname());
+    const login = await prepare(new ShellExecutor({ shell: "sh", loginShell: true }));
+    assert.equal(login.hostName, undefined);
+    await Promise.all([plain.cleanup(), login.cleanup()]);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

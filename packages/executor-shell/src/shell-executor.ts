@@ -6,6 +6,7 @@
  */
 import { accessSync, constants } from "node:fs";
 import { mkdir } from "node:fs/promises";
+import { hostname } from "node:os";
 import type {
   Executor,
   ExecutorSession,
@@ -60,6 +61,7 @@ class ShellSession implements ExecutorSession {
   readonly jobBuildsDir: string;
   readonly hostBuildsDir: string;
   readonly shell: ShellName;
+  readonly hostName?: string;
   private readonly running = new Set<RunningGroup>();
   private closed = false;
 
@@ -67,10 +69,13 @@ class ShellSession implements ExecutorSession {
     buildsDir: string,
     private readonly command: ShellCommand,
     private readonly options: ShellExecutorOptions,
+    private readonly env: NodeJS.ProcessEnv,
   ) {
     this.jobBuildsDir = buildsDir;
     this.hostBuildsDir = buildsDir;
     this.shell = command.shell;
+    // A login shell reads profiles that may print or fail: then prepare_script really runs.
+    if (options.loginShell !== true) this.hostName = hostname();
   }
 
   async runStep(step: StepRequest): Promise<StepOutcome> {
@@ -86,7 +91,7 @@ class ShellSession implements ExecutorSession {
     const group = startGroup({
       ...invocation,
       cwd: this.hostBuildsDir,
-      env: stepEnvironment(process.env, this.options.env),
+      env: this.env,
       timeoutMs: step.timeoutMs,
       signal: step.signal,
       output: step.output,
@@ -111,7 +116,12 @@ class ShellSession implements ExecutorSession {
 export class ShellExecutor implements Executor {
   readonly name = "shell";
 
-  constructor(private readonly options: ShellExecutorOptions = {}) {}
+  /** The steps' environment, computed once: this process's, cleaned, plus the options' extras. */
+  readonly #env: NodeJS.ProcessEnv;
+
+  constructor(private readonly options: ShellExecutorOptions = {}) {
+    this.#env = stepEnvironment(process.env, options.env);
+  }
 
   async prepare(request: PrepareRequest): Promise<ExecutorSession> {
     if (request.signal.aborted) throw new ExecutorError("canceled");
@@ -124,6 +134,6 @@ export class ShellExecutor implements Executor {
       );
     }
     request.log(`Using Shell (${command.shell}) executor...`);
-    return new ShellSession(request.hostBuildsDir, command, this.options);
+    return new ShellSession(request.hostBuildsDir, command, this.options, this.#env);
   }
 }

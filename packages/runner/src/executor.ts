@@ -47,6 +47,11 @@ export interface StepOutcome {
 export interface ExecutorSession extends BuildDirs {
   /** The shell the scripts run in. */
   readonly shell: "bash" | "sh";
+  /**
+   * Set when steps run on this host in a plain (non-login) shell: the prepare_script stage would
+   * only print `Running on <host name>...`, so the runner prints it without starting a shell.
+   */
+  readonly hostName?: string;
   runStep(step: StepRequest): Promise<StepOutcome>;
   /** Removes everything prepare created. Idempotent; never throws. */
   cleanup(): Promise<void>;

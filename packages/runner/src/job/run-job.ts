@@ -330,6 +330,10 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
           error = { kind: "system", message: messageOf(e) };
           return;
         }
+        if (s.hostName !== undefined) {
+          trace.write(`Running on ${s.hostName}...\n`);
+          return;
+        }
         const outcome = await run(s, "prepare_script", prepareScript(), job.signal, jobTimeoutMs);
         const failure = stepError(outcome, "job");
         if (failure?.kind === "exit") {
