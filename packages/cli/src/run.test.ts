@@ -416,6 +416,27 @@ describe("conveyor run: the repository", () => {
     assert.equal(git(repo, "status", "--porcelain"), " M value\n", "only the user's own change");
   });
 
+  test("a branch or tag the repository does not have: jobs check out the commit under that name", async () => {
+    const files = {
+      ".gitlab-ci.yml": job(
+        "show",
+        [],
+        'echo "$CI_COMMIT_REF_NAME $(git rev-parse HEAD)" >> "$EVENTS"',
+      ),
+    };
+    const repo = repository(files);
+    cleanup.push(repo);
+    const head = git(repo, "rev-parse", "HEAD").trim();
+    for (const [flag, name] of [
+      ["--branch", "feature/new"],
+      ["--tag", "v9.9.9"],
+    ] as const) {
+      const out = await runIn(repo, flag, name);
+      assert.equal(out.code, 0, out.stdout);
+      assert.deepEqual(out.events, ["start show", `${name} ${head}`, "end show"]);
+    }
+  });
+
   test("an invalid file is a configuration error (exit 2) naming file and line", async () => {
     const out = await run({ ".gitlab-ci.yml": "build:\n  stage: build\n  scrip: make\n" });
     assert.equal(out.code, 2);

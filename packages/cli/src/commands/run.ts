@@ -23,6 +23,7 @@ import { UsageError } from "../io.js";
 import { JobConsole } from "../run/job-console.js";
 import { LocalDispatcher } from "../run/local-dispatcher.js";
 import { localJobStarter } from "../run/local-jobs.js";
+import { localRefspecs } from "../run/local-refspecs.js";
 import { createRunDirectory, nextPipelineId, RUN_DIRECTORY } from "../run/run-directory.js";
 import { type JobOutcomeRow, runReport, summaryTable } from "../run/run-report.js";
 import { JobSelectionError, selectJobs } from "../run/select-jobs.js";
@@ -112,6 +113,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const run = new PipelineRun(plan, { ids: () => nextJobId++ });
   const clock = () => Date.now();
   const digests = await cacheDigests(plan.jobs, root, event.commit.sha);
+  const refspecs = await localRefspecs(root, event);
   const dispatcher = new LocalDispatcher({
     run,
     concurrency,
@@ -126,6 +128,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       buildsRoot: dir.buildsRoot,
       repoUrl: root,
       ...(values["working-tree"] ? { workingTree: root } : {}),
+      ...(refspecs ? { refspecs } : {}),
       console,
       clock,
       filesDigest: (files) => digests.get(files.join("\0")),

@@ -35,6 +35,8 @@ export interface LocalJobsOptions {
   workingTree?: string;
   console: JobConsole;
   clock: () => number;
+  /** Refspecs for a ref the repository does not have (see local-refspecs.ts). */
+  refspecs?: string[];
   /** `cache:key:files` digests, looked up before the payload is built (see cacheDigests). */
   filesDigest?: (files: string[]) => string | undefined;
 }
@@ -57,6 +59,7 @@ export function localJobStarter(options: LocalJobsOptions) {
       dependencies: await dependenciesOf(options, attempt.id),
       ...(options.filesDigest ? { filesDigest: options.filesDigest } : {}),
     });
+    if (options.refspecs) payload.git_info.refspecs = options.refspecs;
     const jobDir = options.artifacts.jobDir(attempt.id);
     await mkdir(jobDir, { recursive: true });
     const log = createWriteStream(join(jobDir, "job.log"));
