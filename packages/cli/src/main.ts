@@ -3,6 +3,7 @@ import { lintCommand } from "./commands/lint.js";
 import { planCommand } from "./commands/plan.js";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
+import { CONVEYOR_VERSION } from "./version.js";
 
 const USAGE = `usage: conveyor <command> [options]
 
@@ -29,7 +30,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return name === undefined ? 2 : 0;
   }
   if (name === "--version") {
-    io.stdout.write("conveyor 0.1.0\n");
+    io.stdout.write(`conveyor ${CONVEYOR_VERSION}\n`);
     return 0;
   }
   const command = COMMANDS[name];

@@ -5,12 +5,19 @@
  * (`$EVENTS`), so the order in which they ran can be checked.
  */
 import assert from "node:assert/strict";
+import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, describe, test } from "node:test";
 import type { RunReport as Report } from "./run/run-report.js";
-import { conveyorAsync, git, repository, type CommandResult } from "./testing/cli-process.js";
+import {
+  CONVEYOR_BIN,
+  conveyorAsync,
+  git,
+  repository,
+  type CommandResult,
+} from "./testing/cli-process.js";
 
 const cleanup: string[] = [];
 after(() => {
@@ -435,6 +442,31 @@ describe("conveyor run: the repository", () => {
       assert.equal(out.code, 0, out.stdout);
       assert.deepEqual(out.events, ["start show", `${name} ${head}`, "end show"]);
     }
+  });
+
+  test("output piped into a reader that stops early: the run still finishes its jobs", async () => {
+    const repo = repository({
+      ".gitlab-ci.yml": [job("a", []), job("b", ["needs: [a]"], "sleep 0.2")].join("\n"),
+    });
+    cleanup.push(repo);
+    const report = join(repo, "..", `${repo.split("/").at(-1)}-report.json`);
+    cleanup.push(report);
+    const child = spawn(
+      process.execPath,
+      [CONVEYOR_BIN, "run", "--report", report, "--var", "EVENTS=/dev/null"],
+      {
+        cwd: repo,
+        stdio: ["ignore", "pipe", "pipe"],
+      },
+    );
+    child.stdout.once("data", () => child.stdout.destroy());
+    const code = await new Promise<number | null>((resolve) => child.on("close", resolve));
+    assert.equal(code, 0);
+    const written = JSON.parse(readFileSync(report, "utf8")) as Report;
+    assert.deepEqual(
+      written.jobs.map((j) => j.status),
+      ["success", "success"],
+    );
   });
 
   test("an invalid file is a configuration error (exit 2) naming file and line", async () => {

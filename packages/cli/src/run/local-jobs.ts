@@ -20,6 +20,7 @@ import {
   runJob,
 } from "@conveyor/runner";
 import type { JobLaunch } from "./local-dispatcher.js";
+import { CONVEYOR_VERSION } from "../version.js";
 import type { JobConsole } from "./job-console.js";
 
 export interface LocalJobsOptions {
@@ -82,7 +83,7 @@ export function localJobStarter(options: LocalJobsOptions) {
         clock: options.clock,
         concurrentId: launch.slot,
         ...(options.workingTree ? { workingTree: options.workingTree } : {}),
-        runner: { name: "conveyor-local" },
+        runner: { name: "conveyor-local", version: CONVEYOR_VERSION },
       });
       return outcome.result;
     } finally {
