@@ -21,6 +21,8 @@ export interface GroupRun {
   output: (chunk: Uint8Array) => void;
   /** Between SIGTERM and SIGKILL. */
   killGraceMs: number;
+  /** Aborted when the group must stop at once: SIGKILL without the grace period. */
+  killSignal?: AbortSignal;
 }
 
 /** A running group that can be stopped from outside (executor cleanup). */
@@ -105,6 +107,12 @@ export function startGroup(run: GroupRun): RunningGroup {
       resolve(outcome);
     };
     const onAbort = () => stop("cancel");
+    const onKill = () => {
+      stop("cancel");
+      clearTimeout(killTimer);
+      clearInterval(leftoverPoll);
+      killGroup(pid, "SIGKILL");
+    };
     const timer = setTimeout(() => stop("timeout"), Math.min(run.timeoutMs, MAX_TIMER_MS));
 
     const child = spawn(run.command, run.args, {
@@ -115,6 +123,8 @@ export function startGroup(run: GroupRun): RunningGroup {
     });
     pid = child.pid;
     run.signal.addEventListener("abort", onAbort, { once: true });
+    if (run.killSignal?.aborted) onKill();
+    else run.killSignal?.addEventListener("abort", onKill, { once: true });
     child.stdout.on("data", (chunk: Buffer) => run.output(chunk));
     child.stderr.on("data", (chunk: Buffer) => run.output(chunk));
     child.stdin.on("error", () => undefined); // the shell may exit before reading everything

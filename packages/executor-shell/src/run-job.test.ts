@@ -306,6 +306,21 @@ const cases: Case[] = [
     },
   },
   {
+    // With a minute of grace, a hard abort that waited for it would run into the test's timeout.
+    name: "a hard abort kills at once, without the grace period a cancel gives",
+    setup: {
+      executor: new ShellExecutor({ killGraceMs: 60_000 }),
+      script: ["trap '' TERM", "touch started", "sleep 120 & wait; sleep 120"],
+      during: async (dir, { abort }) => {
+        await waitForFile(join(dir, "started"));
+        abort();
+      },
+    },
+    check: ({ outcome }) => {
+      assert.equal(outcome.result.canceled, true);
+    },
+  },
+  {
     name: "fails the job on an after_script error when AFTER_SCRIPT_IGNORE_ERRORS=false",
     setup: {
       script: ["echo ok"],
@@ -445,7 +460,7 @@ const cases: Case[] = [
 
 describe("runJob over the shell executor", () => {
   for (const c of cases) {
-    it(c.name, async () => {
+    it(c.name, { timeout: 30_000 }, async () => {
       await c.check(await runCase(c.setup));
     });
   }

@@ -94,6 +94,7 @@ class ShellSession implements ExecutorSession {
       env: this.env,
       timeoutMs: step.timeoutMs,
       signal: step.signal,
+      ...(step.killSignal ? { killSignal: step.killSignal } : {}),
       output: step.output,
       killGraceMs: this.options.killGraceMs ?? 5000,
     });

@@ -31,6 +31,11 @@ export interface StepRequest {
   timeoutMs: number;
   /** Aborted on cancel: the executor stops the step's processes and returns. */
   signal: AbortSignal;
+  /**
+   * Aborted on a hard abort (a second interrupt): stop at once, without the grace period a
+   * cancel gives the step's processes. `signal` is aborted too.
+   */
+  killSignal?: AbortSignal;
   /** Raw output, stdout and stderr interleaved as produced. */
   output: (chunk: Uint8Array) => void;
 }

@@ -204,7 +204,12 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       script.abort();
     }
   };
-  const onAbort = () => stopJob("abort");
+  // A hard abort also tells the executor to skip its grace period.
+  const hard = new AbortController();
+  const onAbort = () => {
+    hard.abort();
+    stopJob("abort");
+  };
   const jobTimer = setTimeout(() => stopJob("timeout"), Math.min(jobTimeoutMs, MAX_TIMER_MS));
   o.signal?.addEventListener("abort", onCancel);
   o.abortSignal?.addEventListener("abort", onAbort);
@@ -283,6 +288,7 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       script: body,
       timeoutMs: Math.max(1, Math.min(timeoutMs, remainingMs())),
       signal,
+      killSignal: hard.signal,
       output: (chunk) => trace.write(chunk),
     });
 
