@@ -386,6 +386,25 @@ describe("conveyor run: artifacts, dotenv and cache", () => {
     assert.match(out.stdout, /Tests of unit: 2 total, 1 passed, 1 failed/);
   });
 
+  test("a cache keyed by files is shared while the files stay, and starts anew when they change", async () => {
+    const files = {
+      ".gitlab-ci.yml": job(
+        "build",
+        ["cache:", "  key:", "    files: [deps.lock]", "  paths: [.deps/]"],
+        'mkdir -p .deps && echo x >> .deps/log && echo "runs $(wc -l < .deps/log)" >> "$EVENTS"',
+      ),
+      "deps.lock": "v1\n",
+    };
+    const first = await run(files);
+    const second = await runIn(first.repo);
+    writeFileSync(join(first.repo, "deps.lock"), "v2\n");
+    git(first.repo, "commit", "-qam", "new lock");
+    const third = await runIn(first.repo);
+    assert.ok(first.events.includes("runs 1"), first.stdout);
+    assert.ok(second.events.includes("runs 2"), second.events.join(", "));
+    assert.ok(third.events.includes("runs 1"), third.events.join(", "));
+  });
+
   test("a cache saved by one run is restored in the next", async () => {
     const files = {
       ".gitlab-ci.yml": job(

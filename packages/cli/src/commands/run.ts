@@ -8,7 +8,13 @@ import { availableParallelism } from "node:os";
 import { writeFile } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { type JobAttempt, PipelineRun, pipelineStatusText } from "@conveyor/engine";
+import {
+  cacheKeyFileLists,
+  COMPLETED_STATUSES,
+  type JobAttempt,
+  PipelineRun,
+  pipelineStatusText,
+} from "@conveyor/engine";
 import { planLoaded } from "@conveyor/pipeline";
 import {
   cacheFilesDigest,
@@ -133,7 +139,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
       clock,
       filesDigest: (files) => digests.get(files.join("\0")),
     }),
-    onChange: () => console.progress(progressLine(run, dispatcher)),
+    // The progress line is for a terminal; elsewhere it is not worth counting the jobs per event.
+    ...(io.stdout.isTTY ? { onChange: () => console.progress(progressLine(run, dispatcher)) } : {}),
   });
 
   console.note(
@@ -148,7 +155,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     console.progress("");
   }
 
-  const rows = await outcomeRows(run.jobs);
+  const rows = outcomeRows(run.jobs);
   const status = run.status;
   const report = runReport(status, rows);
   await writeFile(join(dir.pipelineDir, "report.json"), `${JSON.stringify(report, null, 2)}\n`);
@@ -191,24 +198,16 @@ async function cacheDigests(
 ): Promise<Map<string, string | undefined>> {
   const out = new Map<string, string | undefined>();
   for (const job of jobs) {
-    const caches = Array.isArray(job.definition.cache)
-      ? job.definition.cache
-      : [job.definition.cache];
-    for (const cache of caches) {
-      const files = (cache as { key?: { files?: unknown } } | undefined)?.key?.files;
-      if (!Array.isArray(files)) continue;
-      const list = files.map(String);
-      const id = list.join("\0");
-      if (!out.has(id)) out.set(id, await cacheFilesDigest({ repoDir, sha, files: list }));
+    for (const files of cacheKeyFileLists(job.definition.cache)) {
+      const id = files.join("\0");
+      if (!out.has(id)) out.set(id, await cacheFilesDigest({ repoDir, sha, files }));
     }
   }
   return out;
 }
 
 function progressLine(run: PipelineRun, dispatcher: LocalDispatcher): string {
-  const done = run.jobs.filter((job) =>
-    ["success", "failed", "canceled", "skipped"].includes(job.status),
-  ).length;
+  const done = run.jobs.filter((job) => COMPLETED_STATUSES.has(job.status)).length;
   return `[${done}/${run.jobs.length} done, ${dispatcher.runningCount} running, ${dispatcher.queuedCount} queued]`;
 }
 
@@ -233,7 +232,7 @@ function interruptHandlers(dispatcher: LocalDispatcher, console: JobConsole): ()
   };
 }
 
-async function outcomeRows(jobs: readonly JobAttempt[]): Promise<JobOutcomeRow[]> {
+function outcomeRows(jobs: readonly JobAttempt[]): JobOutcomeRow[] {
   return jobs.map((job) => ({
     name: job.name,
     stage: job.stage,

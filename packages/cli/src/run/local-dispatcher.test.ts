@@ -58,6 +58,20 @@ class HeldJobs {
   }
 }
 
+/** A dispatcher over `yaml`'s pipeline whose jobs finish when the test says so, started. */
+async function heldRun(yaml: string, concurrency: number, play?: string[]) {
+  const run = await pipeline(yaml);
+  const jobs = new HeldJobs();
+  const dispatcher = new LocalDispatcher({
+    run,
+    concurrency,
+    clock: Date.now,
+    ...(play ? { play: new Set(play) } : {}),
+    startJob: jobs.start,
+  });
+  return { run, jobs, dispatcher, done: dispatcher.start() };
+}
+
 const FOUR_JOBS = `
 a: { script: x }
 b: { script: x }
@@ -67,15 +81,7 @@ d: { script: x }
 
 describe("LocalDispatcher", () => {
   test("runs at most N jobs at once, each in a slot no running job holds", async () => {
-    const run = await pipeline(FOUR_JOBS);
-    const jobs = new HeldJobs();
-    const dispatcher = new LocalDispatcher({
-      run,
-      concurrency: 2,
-      clock: Date.now,
-      startJob: jobs.start,
-    });
-    const done = dispatcher.start();
+    const { run, jobs, dispatcher, done } = await heldRun(FOUR_JOBS, 2);
     await jobs.started(2);
     assert.deepEqual(jobs.running, ["a", "b"]);
     assert.deepEqual(
@@ -97,19 +103,14 @@ describe("LocalDispatcher", () => {
   });
 
   test("plays the manual jobs it is told to, by name or by the key of all their instances", async () => {
-    const run = await pipeline(`
+    const { run, jobs, done } = await heldRun(
+      `
 deploy: { script: x, when: manual, parallel: 2 }
 docs: { script: x, when: manual }
-`);
-    const jobs = new HeldJobs();
-    const dispatcher = new LocalDispatcher({
-      run,
-      concurrency: 4,
-      clock: Date.now,
-      play: new Set(["deploy"]),
-      startJob: jobs.start,
-    });
-    const done = dispatcher.start();
+`,
+      4,
+      ["deploy"],
+    );
     await jobs.started(2);
     assert.deepEqual(jobs.running.sort(), ["deploy 1/2", "deploy 2/2"]);
     jobs.finish("deploy 1/2");
@@ -120,15 +121,7 @@ docs: { script: x, when: manual }
   });
 
   test("cancel stops running jobs gracefully and drops queued ones; abort stops them hard", async () => {
-    const run = await pipeline(FOUR_JOBS);
-    const jobs = new HeldJobs();
-    const dispatcher = new LocalDispatcher({
-      run,
-      concurrency: 2,
-      clock: Date.now,
-      startJob: jobs.start,
-    });
-    const done = dispatcher.start();
+    const { run, jobs, dispatcher, done } = await heldRun(FOUR_JOBS, 2);
     await jobs.started(2);
     dispatcher.cancel();
     assert.ok(jobs.launches.every((l) => l.signal.aborted));

@@ -4,7 +4,7 @@
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { cachesOf } from "./cache.js";
+import { cacheKeyFileLists, cachesOf } from "./cache.js";
 
 const digests: Record<string, string> = { "Gemfile.lock": "feef" };
 const inputs = (protectedRef: boolean) => ({
@@ -63,5 +63,21 @@ describe("cachesOf: keys", () => {
       inputs(true),
     );
     assert.deepEqual(cache?.fallback_keys, ["gems-main-protected", "default-protected"]);
+  });
+});
+
+describe("cacheKeyFileLists", () => {
+  it("lists the files of each key:files entry, one map or a list of them", () => {
+    assert.deepEqual(
+      cacheKeyFileLists([
+        { key: "plain" },
+        { key: { files: ["Gemfile.lock", "package-lock.json"] } },
+        { key: { prefix: "p" } },
+        { key: { files: ["yarn.lock"], prefix: "y" } },
+      ]),
+      [["Gemfile.lock", "package-lock.json"], ["yarn.lock"]],
+    );
+    assert.deepEqual(cacheKeyFileLists({ key: { files: ["a.lock"] } }), [["a.lock"]]);
+    assert.deepEqual(cacheKeyFileLists(undefined), []);
   });
 });

@@ -17,8 +17,8 @@ import { stringList } from "./keyword-values.js";
 export interface CacheKeyInputs {
   expand: (value: string) => string;
   /**
-   * `cache:key:files`: an identifier of the files' latest versions (GitLab: a SHA computed from
-   * the most recent commits that changed them), or undefined when none of the files exists.
+   * `cache:key:files`: the digest of the files at the pipeline's commit (GitLab: SHA-1 of their
+   * blob ids), or undefined when none of them exists.
    */
   filesDigest: (files: string[]) => string | undefined;
   /** The pipeline's ref is protected (`-protected`), else `-non_protected`. */
@@ -28,14 +28,27 @@ export interface CacheKeyInputs {
 const POLICIES: readonly CachePolicy[] = ["pull-push", "pull", "push"];
 const WHEN: readonly ArtifactWhen[] = ["on_success", "on_failure", "always"];
 
+/** A job's `cache:` as a list of entries (one map or a list of them). */
+function cacheEntries(value: unknown): unknown[] {
+  if (Array.isArray(value)) return value;
+  return value === undefined || value === null ? [] : [value];
+}
+
+/**
+ * The file lists of the job's `cache:key:files` entries, as `filesDigest` will be asked for
+ * them: a caller with I/O can look their digests up before building the payload.
+ */
+export function cacheKeyFileLists(value: unknown): string[][] {
+  return cacheEntries(value).flatMap((entry) =>
+    isMap(entry) && isMap(entry.key) && entry.key.files !== undefined
+      ? [stringList(entry.key.files)]
+      : [],
+  );
+}
+
 export function cachesOf(value: unknown, inputs: CacheKeyInputs): JobCache[] {
-  const entries = Array.isArray(value)
-    ? value
-    : value === undefined || value === null
-      ? []
-      : [value];
   const out: JobCache[] = [];
-  for (const [index, entry] of entries.entries()) {
+  for (const [index, entry] of cacheEntries(value).entries()) {
     if (!isMap(entry)) continue;
     const suffix =
       inputs.protectedRef && entry.unprotect !== true ? "-protected" : "-non_protected";

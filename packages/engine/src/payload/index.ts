@@ -4,4 +4,4 @@ export {
   type PayloadDependency,
   type PayloadInputs,
 } from "./build-payload.js";
-export type { CacheKeyInputs } from "./cache.js";
+export { cacheKeyFileLists, type CacheKeyInputs } from "./cache.js";
