@@ -36,6 +36,18 @@ describe("cancel (Ci::CancelPipelineService)", () => {
     assert.ok(!h.run.isIdle);
   });
 
+  it("cancels one named job and leaves the others running (the job's Cancel button)", async () => {
+    const h = await started(yaml);
+    h.succeed("build");
+    h.running("unit");
+    const decisions = h.apply({ type: "cancel", jobName: "unit" });
+    assert.deepEqual(decisions, [{ type: "stop", jobId: h.id("unit") }]);
+    assert.equal(h.statuses().unit, "canceling");
+    assert.equal(h.statuses().e2e, "pending");
+    assert.equal(h.statuses().deploy, "created");
+    assert.deepEqual(h.apply({ type: "cancel", jobName: "no such job" }), []);
+  });
+
   const table: Scenario[] = [
     {
       name: "the runner's report ends the cancel, whatever the script's outcome",

@@ -99,9 +99,14 @@ export class PipelineRun {
         if (record) this.retry(record);
         break;
       }
-      case "cancel":
-        this.cancel(this.records, event.now, out);
+      case "cancel": {
+        const one =
+          "jobName" in event || "jobId" in event ? this.recordOf(event as JobRef) : undefined;
+        if (one || !("jobName" in event || "jobId" in event)) {
+          this.cancel(one ? [one] : this.records, event.now, out);
+        }
         break;
+      }
       case "auto-cancel":
         this.cancel(this.autoCancelScopeOf(event.mode), event.now, out);
         break;

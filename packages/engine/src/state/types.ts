@@ -64,7 +64,8 @@ export type EngineEvent =
   | { type: "job-finished"; jobId: number; result: JobResult; now: number }
   | ({ type: "play"; now: number } & JobRef)
   | ({ type: "retry"; now: number } & JobRef)
-  | { type: "cancel"; now: number }
+  /** Cancels the whole pipeline, or one job when a job is named (GitLab's job "Cancel"). */
+  | ({ type: "cancel"; now: number } & Partial<JobRef>)
   /** A newer pipeline was created for the ref; `mode` defaults to the plan's. */
   | { type: "auto-cancel"; mode?: AutoCancelMode; now: number }
   | { type: "tick"; now: number };
