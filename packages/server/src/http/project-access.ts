@@ -1,0 +1,91 @@
+/**
+ * Who may do what to a project over the REST API, as GitLab answers it (docs:
+ * api/rest/troubleshooting#status-codes, user/permissions): no or a bad token → 401, a project
+ * the caller cannot see → 404 (its existence does not leak), an action above the caller's role
+ * → 403. Administrators act as owners everywhere; a public or internal project can be read by
+ * any signed-in user.
+ */
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { ACCESS_LEVELS, type ProjectRecord, type Store, type UserRecord } from "../store/types.js";
+import { userOf } from "./auth.js";
+
+export interface ProjectAccess {
+  /** The signed-in user, or undefined after answering 401. */
+  user(request: FastifyRequest, reply: FastifyReply): Promise<UserRecord | undefined>;
+  /** The user when an administrator, or undefined after answering 401/403. */
+  admin(request: FastifyRequest, reply: FastifyReply): Promise<UserRecord | undefined>;
+  /**
+   * The project named by `:id` (a number or a URL-encoded path) and the caller, when the caller
+   * has at least `level` on it (0: may see it); otherwise undefined after answering.
+   */
+  project(
+    request: FastifyRequest<{ Params: { id: string } }>,
+    reply: FastifyReply,
+    level: number,
+  ): Promise<{ project: ProjectRecord; user: UserRecord; level: number } | undefined>;
+}
+
+export function sendError(reply: FastifyReply, code: number, message: string): FastifyReply {
+  return reply.code(code).send({ message });
+}
+
+/** The caller's access level on a project: 0 when none. */
+export async function accessLevelOf(
+  store: Store,
+  project: ProjectRecord,
+  user: UserRecord,
+): Promise<number> {
+  if (user.admin) return ACCESS_LEVELS.owner;
+  return (await store.projects.member(project.id, user.id))?.accessLevel ?? 0;
+}
+
+export function projectAccess(store: Store, clock: () => number): ProjectAccess {
+  const user = async (request: FastifyRequest, reply: FastifyReply) => {
+    const found = await userOf(store, request, clock());
+    if (!found) sendError(reply, 401, "401 Unauthorized");
+    return found;
+  };
+  return {
+    user,
+    async admin(request, reply) {
+      const found = await user(request, reply);
+      if (!found) return undefined;
+      if (!found.admin) {
+        sendError(reply, 403, "403 Forbidden");
+        return undefined;
+      }
+      return found;
+    },
+    async project(request, reply, level) {
+      const caller = await user(request, reply);
+      if (!caller) return undefined;
+      const id = request.params.id;
+      const project = /^\d+$/.test(id)
+        ? await store.projects.byId(Number(id))
+        : await store.projects.byPath(decodeURIComponent(id));
+      const granted = project ? await accessLevelOf(store, project, caller) : 0;
+      const visible =
+        granted >= ACCESS_LEVELS.reporter ||
+        (project !== undefined && project.visibility !== "private");
+      if (!project || !visible) {
+        sendError(reply, 404, "404 Project Not Found");
+        return undefined;
+      }
+      if (granted < level) {
+        sendError(reply, 403, "403 Forbidden");
+        return undefined;
+      }
+      return { project, user: caller, level: granted };
+    },
+  };
+}
+
+/** GitLab's `page`/`per_page` (default 20, at most 100). */
+export function paging(query: { per_page?: string; page?: string }): {
+  limit: number;
+  offset: number;
+} {
+  const limit = Math.min(100, Math.max(1, Number(query.per_page ?? 20) || 20));
+  const page = Math.max(1, Number(query.page ?? 1) || 1);
+  return { limit, offset: (page - 1) * limit };
+}

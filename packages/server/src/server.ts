@@ -1,0 +1,312 @@
+/**
+ * `conveyor server` assembled: the store, the artifact blobs, git hosting, the coordinator of
+ * pipelines, the runner API, the REST API, the reaper of silent jobs, one HTTP listener. The
+ * only place that constructs real clocks, stores and listeners for the server.
+ */
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import formbody from "@fastify/formbody";
+import multipart from "@fastify/multipart";
+import Fastify, { type FastifyInstance } from "fastify";
+import { FileBlobs } from "./blobs/file-blobs.js";
+import { JobRequests } from "./dispatch/job-request.js";
+import { startReaper } from "./dispatch/reaper.js";
+import { type GitHosting, openGitHosting, Repositories } from "./git/index.js";
+import { registerEnvironmentsApi } from "./http/environments-api.js";
+import { ServerMetrics } from "./http/metrics.js";
+import { registerOpenApi } from "./http/openapi.js";
+import { registerRestApi } from "./http/rest-api.js";
+import { registerRunnerApi } from "./http/runner-api.js";
+import { registerRunnersApi } from "./http/runners-api.js";
+import { registerUsersApi } from "./http/users-api.js";
+import { registerVariablesApi } from "./http/variables-api.js";
+import { Coordinator } from "./pipelines/coordinator.js";
+import type { PipelineStarter } from "./pipelines/starter.js";
+import { triggerPipeline, type TriggerContext } from "./pipelines/trigger.js";
+import { registerScheduleApi, Scheduler } from "./schedules/index.js";
+import { SecretBox } from "./secrets/secret-box.js";
+import { registerTriggerApi } from "./triggers/index.js";
+import { registerInboundHooks } from "./webhooks/index.js";
+import { openStore } from "./store/index.js";
+import type { ProjectRecord, Store } from "./store/types.js";
+import { newToken, tokenDigest } from "./util/tokens.js";
+
+export interface ServerOptions {
+  /** Where the server keeps its SQLite file, repositories and artifacts. */
+  dataDir: string;
+  /** A `postgres://` URL; default: SQLite in the data directory. */
+  database?: string;
+  host?: string;
+  /** 0 picks a free port. */
+  port?: number;
+  /** The URL runners and git clients use; default `http://<host>:<port>`. */
+  externalUrl?: string;
+  /** Encrypts secrets at rest (at least 32 characters). */
+  secretKey: string;
+  /** Enables legacy runner registration (`POST /api/v4/runners`) with this token. */
+  registrationToken?: string;
+  /** A personal access token for the `root` administrator, created on first start. */
+  rootToken?: string;
+  /** Long-poll hold of `jobs/request` (seconds). */
+  holdSeconds?: number;
+  /** The trace update interval runners are told (seconds). */
+  traceIntervalSeconds?: number;
+  /** A running job with no update for this long fails with runner_system_failure (seconds). */
+  runnerSilenceSeconds?: number;
+  maxArtifactBytes?: number;
+  /** How often due pipeline schedules are looked for (ms). */
+  scheduleIntervalMs?: number;
+  /** Conveyor's version, as `GET /api/v4/version` shows it. */
+  version?: string;
+  log?: (line: string) => void;
+}
+
+export interface ConveyorServer {
+  url: string;
+  store: Store;
+  coordinator: Coordinator;
+  app: FastifyInstance;
+  close(): Promise<void>;
+}
+
+export async function startServer(options: ServerOptions): Promise<ConveyorServer> {
+  const clock = () => Date.now();
+  const log = options.log ?? (() => undefined);
+  await mkdir(options.dataDir, { recursive: true });
+  const store = await openStore(options.database ?? options.dataDir);
+  const secrets = new SecretBox(options.secretKey);
+  const blobs = new FileBlobs(join(options.dataDir, "artifacts"));
+  await bootstrapRoot(store, options.rootToken, clock());
+
+  const metrics = new ServerMetrics(store, clock);
+  const coordinator = new Coordinator({
+    store,
+    clock,
+    onJobsChanged: (changes) => {
+      for (const change of changes) {
+        if (change.finishedAt !== undefined && change.status)
+          metrics.jobsFinished.inc({ status: change.status });
+      }
+    },
+    onError: (error) => log(`pipeline event failed: ${describe(error)}`),
+  });
+  await coordinator.load();
+
+  const app = Fastify({ bodyLimit: 32 * 1024 * 1024, forceCloseConnections: true });
+  await app.register(multipart, {
+    limits: { fileSize: options.maxArtifactBytes ?? 1024 * 1024 * 1024, files: 1 },
+  });
+  // Trace chunks and other non-JSON bodies arrive as bytes.
+  app.removeContentTypeParser("text/plain");
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (_request, body, done) => done(null, body));
+  // Form posts (trigger tokens, curl --data) read like JSON bodies.
+  await app.register(formbody);
+  await registerOpenApi(app, options.version ?? "0.0.0-dev");
+
+  // The listener's port is known only after listen(); URL users read it lazily.
+  let serverUrl = options.externalUrl ?? "";
+  const urlOf = () => serverUrl;
+  const repositories = new Repositories(join(options.dataDir, "repositories"));
+  const git: GitHosting = await openGitHosting({
+    root: join(options.dataDir, "repositories"),
+    store,
+    clock,
+    onPush: async (project, updates, user) => {
+      for (const update of updates) {
+        const outcome = await triggerPipeline(triggerContext(), git.reader(project, user), {
+          project,
+          source: "push",
+          ref: update.ref,
+          sha: update.after,
+          beforeSha: update.before,
+          ...(user ? { user } : {}),
+        });
+        log(
+          outcome.created
+            ? `pipeline ${outcome.pipeline.id} for ${project.path} ${update.ref.name}`
+            : `no pipeline for ${project.path} ${update.ref.name}: ${outcome.reason}`,
+        );
+      }
+    },
+    log,
+  });
+  const triggerContext = (): TriggerContext => ({
+    coordinator,
+    serverUrl: urlOf(),
+    clock,
+    isProtected: (project, ref) => ref.kind === "branch" && ref.name === project.defaultBranch,
+  });
+
+  /** Pipelines that don't come from a push to the hosted repository. */
+  const starter: PipelineStarter = {
+    async start(project, request) {
+      const reader = git.reader(project, request.user);
+      const full = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref);
+      const name = full?.[2] ?? request.ref;
+      const kind: "branch" | "tag" | undefined = full
+        ? full[1] === "heads"
+          ? "branch"
+          : "tag"
+        : undefined;
+      const resolved =
+        request.sha && kind
+          ? { ref: { kind, name }, sha: request.sha }
+          : await reader.resolveRef(name);
+      if (!resolved || (kind && resolved.ref.kind !== kind))
+        return { error: "Reference not found" };
+      const outcome = await triggerPipeline(triggerContext(), reader, {
+        project,
+        source: request.source,
+        ref: resolved.ref,
+        sha: request.sha ?? resolved.sha,
+        ...(request.beforeSha ? { beforeSha: request.beforeSha } : {}),
+        ...(request.variables ? { variables: request.variables } : {}),
+        ...(request.user ? { user: request.user } : {}),
+      });
+      return outcome.created ? { pipelineId: outcome.pipeline.id } : { error: outcome.reason };
+    },
+  };
+
+  const jobRequests = new JobRequests({
+    coordinator,
+    payloads: {
+      store,
+      blobs,
+      secrets,
+      get serverUrl() {
+        return urlOf();
+      },
+    },
+    holdMs: (options.holdSeconds ?? 50) * 1000,
+  });
+  registerRunnerApi(app, {
+    store,
+    coordinator,
+    jobRequests,
+    blobs,
+    clock,
+    traceIntervalSeconds: options.traceIntervalSeconds ?? 3,
+    maxArtifactBytes: options.maxArtifactBytes ?? 1024 * 1024 * 1024,
+    ...(options.registrationToken ? { registrationToken: options.registrationToken } : {}),
+    onJobRequest: (job) => {
+      metrics.jobRequests.inc({ outcome: job ? "job" : "empty" });
+      if (job?.queuedAt !== undefined)
+        metrics.queueWait.observe(Math.max(0, clock() - job.queuedAt) / 1000);
+    },
+  });
+  const restOptions = {
+    store,
+    clock,
+    get serverUrl() {
+      return urlOf();
+    },
+  };
+  registerUsersApi(app, restOptions);
+  registerVariablesApi(app, { store, clock, secrets });
+  registerRunnersApi(app, restOptions);
+  registerEnvironmentsApi(app, restOptions);
+  metrics.mount(app);
+  const version = { version: options.version ?? "0.0.0-dev", revision: "conveyor" };
+  app.get("/api/v4/version", async () => version);
+  app.get("/-/health", async (_request, reply) => reply.type("text/plain").send("GitLab OK"));
+  registerRestApi(app, {
+    store,
+    coordinator,
+    get serverUrl() {
+      return urlOf();
+    },
+    clock,
+    createRepository: (project) => git.create(project),
+    runPipeline: async (project, ref, variables, user) => {
+      const outcome = await starter.start(project, { ref, source: "api", variables, user });
+      return "error" in outcome ? { error: outcome.error } : { pipelineId: outcome.pipelineId };
+    },
+  });
+  const routeDeps = {
+    store,
+    starter,
+    clock,
+    get serverUrl() {
+      return urlOf();
+    },
+  };
+  registerTriggerApi(app, routeDeps);
+  registerScheduleApi(app, routeDeps);
+  registerInboundHooks(app, {
+    store,
+    starter,
+    clock,
+    get serverUrl() {
+      return urlOf();
+    },
+    secrets,
+    repositoryPath: (project) => repositories.pathOf(project.id),
+    log,
+  });
+  const scheduler = new Scheduler({
+    store,
+    starter,
+    clock,
+    intervalMs: options.scheduleIntervalMs ?? 15_000,
+    onError: (error) => log(`schedule failed: ${describe(error)}`),
+  });
+  git.mount(app);
+
+  const stopReaper = startReaper(
+    {
+      store,
+      coordinator,
+      clock,
+      silenceMs: (options.runnerSilenceSeconds ?? 3600) * 1000,
+      onError: (error) => log(`reaper failed: ${describe(error)}`),
+    },
+    Math.min(60_000, Math.max(250, ((options.runnerSilenceSeconds ?? 3600) * 1000) / 4)),
+  );
+
+  const host = options.host ?? "127.0.0.1";
+  await app.listen({ host, port: options.port ?? 8080 });
+  const address = app.server.address();
+  const port = typeof address === "object" && address ? address.port : options.port;
+  serverUrl = options.externalUrl ?? `http://${host}:${port}`;
+  scheduler.start();
+  log(`conveyor server listening on ${serverUrl}`);
+
+  return {
+    get url() {
+      return serverUrl;
+    },
+    store,
+    coordinator,
+    app,
+    async close() {
+      stopReaper();
+      await scheduler.stop();
+      coordinator.close();
+      await app.close();
+      await git.close();
+      await store.close();
+    },
+  };
+}
+
+/** The `root` administrator, and its token when one is configured. */
+async function bootstrapRoot(store: Store, rootToken: string | undefined, now: number) {
+  let root = await store.users.byUsername("root");
+  root ??= await store.users.create(
+    { username: "root", name: "Administrator", email: "root@localhost", admin: true },
+    now,
+  );
+  if (rootToken && !(await store.tokens.byDigest(tokenDigest(rootToken)))) {
+    await store.tokens.create(
+      { userId: root.id, name: "root-token", digest: tokenDigest(rootToken), scopes: ["api"] },
+      now,
+    );
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export { newToken };
+export type { ProjectRecord };

@@ -1,0 +1,2 @@
+/** Test kits of the server package (`@conveyor/server/testing`). */
+export { createTestSchema, openTestStore, TEST_DATABASE_ENV, type TestStore } from "./stores.js";
