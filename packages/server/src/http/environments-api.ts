@@ -142,11 +142,9 @@ export function registerEnvironmentsApi(
       const environment = await environmentOf(request, reply, ACCESS_LEVELS.maintainer);
       if (!environment) return reply;
       if (environment.state !== "stopped") {
-        return reply
-          .code(403)
-          .send({
-            message: "403 Forbidden - Environment must be stopped before it can be deleted",
-          });
+        return reply.code(403).send({
+          message: "403 Forbidden - Environment must be stopped before it can be deleted",
+        });
       }
       await store.environments.delete(environment.id);
       return reply.code(204).send();

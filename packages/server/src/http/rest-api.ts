@@ -4,11 +4,12 @@
  * answers 404 (its existence does not leak), an action above your role answers 403, no token
  * answers 401.
  */
-import type { EngineEvent } from "@conveyor/engine";
+import type { EngineEvent, JobStatus } from "@conveyor/engine";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { Coordinator } from "../pipelines/coordinator.js";
 import {
   ACCESS_LEVELS,
+  type PipelineRecord,
   type ProjectRecord,
   type Store,
   StoreConflict,
@@ -190,6 +191,27 @@ export function registerRestApi(app: FastifyInstance, options: RestApiOptions): 
       },
     );
   }
+
+  app.get<ProjectParams & { Querystring: Record<string, string | string[] | undefined> }>(
+    "/api/v4/projects/:id/jobs",
+    async (request, reply) => {
+      const found = await projectFor(request, reply, ACCESS_LEVELS.reporter);
+      if (!found) return reply;
+      const scope = request.query["scope[]"] ?? request.query.scope;
+      const statuses = (Array.isArray(scope) ? scope : scope ? [scope] : []) as JobStatus[];
+      const { limit, offset } = paging(request.query as { per_page?: string; page?: string });
+      const jobs = await store.jobs.ofProject(found.project.id, { statuses, limit, offset });
+      const pipelines = new Map<number, PipelineRecord | undefined>();
+      const out = [];
+      for (const job of jobs) {
+        if (!pipelines.has(job.pipelineId))
+          pipelines.set(job.pipelineId, await store.pipelines.byId(job.pipelineId));
+        const pipeline = pipelines.get(job.pipelineId);
+        if (pipeline) out.push(jobEntity(job, pipeline, found.project, options.serverUrl));
+      }
+      return out;
+    },
+  );
 
   const jobOf = async (
     request: FastifyRequest<{ Params: { id: string; job_id: string } }>,

@@ -33,8 +33,10 @@ export interface TestServer {
   server: ConveyorServer;
   url: string;
   dataDir: string;
-  /** The postgres:// URL of this server's database; undefined: SQLite in dataDir. */
+  /** The postgres:// URL of this server's database; undefined: SQLite (in storeTarget). */
   database: string | undefined;
+  /** What `openStore` takes for this server's state: a directory or a postgres:// URL. */
+  storeTarget: string;
   api<T = unknown>(
     method: string,
     path: string,
@@ -107,6 +109,7 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
     url,
     dataDir,
     database: postgres ? testStore.target : undefined,
+    storeTarget: testStore.target,
     api,
     async createProject(name, token = ROOT_TOKEN) {
       const answer = await api<TestProject>("POST", "/projects", { name }, token);
