@@ -55,3 +55,4 @@ export * from "./artifacts/index.js";
 export * from "./cache/index.js";
 export * from "./stores/index.js";
 export * from "./reports/index.js";
+export * from "./agent/index.js";

@@ -18,12 +18,11 @@ import {
 import { planLoaded } from "@conveyor/pipeline";
 import {
   cacheFilesDigest,
-  type Executor,
   LocalArtifactStore,
   LocalCacheStore,
   readJunitReport,
 } from "@conveyor/runner";
-import { ShellExecutor } from "@conveyor/executor-shell";
+import { makeExecutor } from "../executors.js";
 import type { Io } from "../io.js";
 import { UsageError } from "../io.js";
 import { JobConsole } from "../run/job-console.js";
@@ -111,7 +110,10 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   }
 
   const dir = await createRunDirectory(root, event.pipelineId ?? 1);
-  const executor = await makeExecutor(executorName, values.image);
+  const executor = await makeExecutor({
+    name: executorName,
+    ...(values.image ? { image: values.image } : {}),
+  });
   const artifacts = new LocalArtifactStore(dir.pipelineDir);
   const console = new JobConsole(io.stdout);
   console.setJobNames(plan.jobs.map((job) => job.name));
@@ -175,16 +177,6 @@ function parseConcurrency(value: string | undefined): number {
     throw new UsageError(`--concurrency takes a positive whole number, got '${value}'`);
   }
   return n;
-}
-
-async function makeExecutor(
-  name: "shell" | "docker",
-  image: string | undefined,
-): Promise<Executor> {
-  if (name === "shell") return new ShellExecutor();
-  // Loaded only when asked for: the Docker client is a large module tree.
-  const { DockerExecutor } = await import("@conveyor/executor-docker");
-  return new DockerExecutor(image ? { defaultImage: image } : {});
 }
 
 /**

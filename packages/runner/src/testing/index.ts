@@ -8,3 +8,16 @@ export {
   type TestPayloadOptions,
   writeFiles,
 } from "./fixtures.js";
+export {
+  CLIENT_CLOSED,
+  FakeCoordinator,
+  type FakeCoordinatorOptions,
+  type FakeJob,
+} from "../agent/testing/fake-coordinator.js";
+export {
+  ScriptedExecutor,
+  type StepBehavior,
+  succeed,
+  untilCanceled,
+  waitFor,
+} from "../agent/testing/scripted-executor.js";
