@@ -10,6 +10,7 @@ export default tseslint.config(
       "packages/pipeline/schema/ci-validator.js",
       "bench/.peer/**",
       "bench/out/**",
+      ".cache/**",
     ],
   },
   js.configs.recommended,

@@ -11,6 +11,8 @@ commands:
   lint [FILE]   check a .gitlab-ci.yml as GitLab would (exit 1 when invalid)
   plan [FILE]   show the pipeline GitLab would create for an event
   run [JOB...]  run the pipeline (or some of its jobs) on this machine
+  server        host git repositories, run pipelines on push, serve runners
+  runner        register a runner with a server and run its jobs
 
 Run 'conveyor <command> --help' for the options of a command.
 `;
@@ -21,6 +23,8 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   // Loaded on use: the engine, runner and executors are most of the bundle, and lint and plan
   // should not pay for loading them.
   run: async (args, io) => (await import("./commands/run.js")).runCommand(args, io),
+  server: async (args, io) => (await import("./commands/server.js")).serverCommand(args, io),
+  runner: async (args, io) => (await import("./commands/runner.js")).runnerCommand(args, io),
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

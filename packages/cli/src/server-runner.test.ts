@@ -1,0 +1,371 @@
+/**
+ * `conveyor server` + `conveyor runner` end to end, as a team starts them: two real processes,
+ * a real `git push` over HTTP, jobs run by the shell executor, traces, artifacts between stages
+ * and masked variables through GitLab's runner protocol. The crash test kills the server with
+ * SIGKILL while a job runs and starts it again: no job is lost or run twice, no acknowledged
+ * trace or artifact is lost (issue 4, "Durable dispatch").
+ */
+import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { after, before, describe, test } from "node:test";
+import {
+  connectTestEngine,
+  ensureTestImages,
+  labelledResources,
+  TEST_BUSYBOX_IMAGE,
+} from "@conveyor/executor-docker/testing";
+import { createTestSchema, TEST_DATABASE_ENV } from "@conveyor/server/testing";
+import { conveyor, git, repository } from "./testing/cli-process.js";
+import { freePort, type ServiceProcess, startService } from "./testing/service-process.js";
+
+const ROOT_TOKEN = "glpat-e2e-root-token-abcdefghij";
+const REGISTRATION_TOKEN = "GR1348941e2e-registration-token";
+const MASKED_VALUE = "s3cr3t-Value-0123456789";
+
+interface Job {
+  id: number;
+  name: string;
+  status: string;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+class Deployment {
+  readonly dir = mkdtempSync(join(tmpdir(), "conveyor-e2e-"));
+  readonly dataDir = join(this.dir, "data");
+  readonly runnerConfig = join(this.dir, "runner.toml");
+  server!: ServiceProcess;
+  runner?: ServiceProcess;
+  url = "";
+  port = 0;
+
+  /** PostgreSQL when the suite runs against it (CONVEYOR_TEST_DATABASE_URL), else SQLite. */
+  private database?: { target: string; drop: () => Promise<void> };
+
+  /** Tokens given on the command line; false: the server makes its own in the data directory. */
+  constructor(private readonly givenTokens = true) {}
+
+  rootToken = ROOT_TOKEN;
+
+  async startServer(): Promise<void> {
+    this.port ||= await freePort();
+    const postgres = process.env[TEST_DATABASE_ENV];
+    if (postgres && !this.database) this.database = await createTestSchema(postgres);
+    this.server = startService(this.dir, [
+      "server",
+      "--data",
+      this.dataDir,
+      "--listen",
+      `127.0.0.1:${this.port}`,
+      ...(this.givenTokens
+        ? ["--registration-token", REGISTRATION_TOKEN, "--root-token", ROOT_TOKEN]
+        : []),
+      ...(this.database ? ["--database", this.database.target] : []),
+    ]);
+    const [, url] = await this.server.waitForOutput(/conveyor server: (http:\/\/\S+)/);
+    this.url = url ?? "";
+  }
+
+  async startRunner(...flags: string[]): Promise<void> {
+    const registered = conveyor(
+      this.dir,
+      "runner",
+      "register",
+      "--url",
+      this.url,
+      "--token",
+      REGISTRATION_TOKEN,
+      "--config",
+      this.runnerConfig,
+      "--name",
+      "e2e",
+      ...flags,
+    );
+    assert.equal(registered.code, 0, registered.stderr);
+    this.runner = startService(this.dir, ["runner", "run", "--config", this.runnerConfig]);
+  }
+
+  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}/api/v4${path}`, {
+      method,
+      headers: {
+        "PRIVATE-TOKEN": this.rootToken,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async trace(projectId: number, jobId: number): Promise<string> {
+    const response = await fetch(`${this.url}/api/v4/projects/${projectId}/jobs/${jobId}/trace`, {
+      headers: { "PRIVATE-TOKEN": this.rootToken },
+    });
+    return response.text();
+  }
+
+  async createProject(name: string) {
+    const created = await this.api<{ id: number; http_url_to_repo: string }>("POST", "/projects", {
+      name,
+    });
+    assert.equal(created.status, 201);
+    return created.body;
+  }
+
+  push(project: { http_url_to_repo: string }, files: Record<string, string>): string {
+    const dir = repository(files);
+    const remote = new URL(project.http_url_to_repo);
+    remote.username = "oauth2";
+    remote.password = this.rootToken;
+    git(dir, "push", "-q", remote.toString(), "HEAD:refs/heads/main");
+    return git(dir, "rev-parse", "HEAD").trim();
+  }
+
+  async until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 90_000) {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const value = await probe().catch(() => undefined);
+      if (value !== undefined) return value;
+      if (Date.now() > deadline) {
+        throw new Error(
+          `timed out waiting for ${what}\n--- server:\n${this.server.output()}\n--- runner:\n${this.runner?.output()}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  async finishedPipeline(projectId: number) {
+    return this.until("the pipeline to finish", async () => {
+      const list = await this.api<{ id: number; status: string; sha: string }[]>(
+        "GET",
+        `/projects/${projectId}/pipelines`,
+      );
+      const pipeline = list.body[0];
+      return pipeline && ["success", "failed", "canceled"].includes(pipeline.status)
+        ? pipeline
+        : undefined;
+    });
+  }
+
+  async jobs(projectId: number, pipelineId: number): Promise<Job[]> {
+    return (await this.api<Job[]>("GET", `/projects/${projectId}/pipelines/${pipelineId}/jobs`))
+      .body;
+  }
+
+  async stop(): Promise<void> {
+    await this.runner?.stop("SIGTERM");
+    await this.server.stop("SIGTERM");
+    await this.database?.drop();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+describe("conveyor server + conveyor runner, shell executor", () => {
+  const deployment = new Deployment();
+  before(async () => {
+    await deployment.startServer();
+    await deployment.startRunner("--executor", "shell", "--tag", "linux", "--run-untagged");
+  });
+  after(() => deployment.stop());
+
+  test("a push runs the pipeline: stages, needs, artifacts between stages, masked variables", async () => {
+    const project = await deployment.createProject("shop");
+    const variable = await deployment.api("POST", `/projects/${project.id}/variables`, {
+      key: "DEPLOY_TOKEN",
+      value: MASKED_VALUE,
+      masked: true,
+    });
+    assert.equal(variable.status, 201);
+    const sha = deployment.push(project, {
+      ".gitlab-ci.yml": [
+        "stages: [build, test]",
+        "variables: { GREETING: hello }",
+        "build:",
+        "  stage: build",
+        "  tags: [linux]",
+        "  script:",
+        '    - mkdir -p out && echo "built $CI_COMMIT_SHORT_SHA on $CI_COMMIT_REF_NAME" > out/result.txt',
+        '    - echo "token is $DEPLOY_TOKEN"',
+        "  artifacts: { paths: [out/] }",
+        "test:",
+        "  stage: test",
+        "  script:",
+        "    - cat out/result.txt",
+        '    - test "$GREETING" = hello',
+        '    - test "$CI_PIPELINE_SOURCE" = push',
+        "",
+      ].join("\n"),
+    });
+
+    const pipeline = await deployment.finishedPipeline(project.id);
+    assert.equal(pipeline.sha, sha);
+    const jobs = await deployment.jobs(project.id, pipeline.id);
+    const traces = Object.fromEntries(
+      await Promise.all(
+        jobs.map(async (job) => [job.name, await deployment.trace(project.id, job.id)]),
+      ),
+    );
+    assert.equal(pipeline.status, "success", JSON.stringify({ jobs, traces }, null, 2));
+    assert.deepEqual(jobs.map((job) => [job.name, job.status]).sort(), [
+      ["build", "success"],
+      ["test", "success"],
+    ]);
+    for (const job of jobs) {
+      assert.ok(job.started_at && job.finished_at, `${job.name} has its times`);
+    }
+    assert.match(traces.build ?? "", /token is \[MASKED\]/);
+    assert.doesNotMatch(Object.values(traces).join("\n"), new RegExp(MASKED_VALUE));
+    assert.match(traces.test ?? "", new RegExp(`built ${sha.slice(0, 8)} on main`));
+  });
+});
+
+describe("the README's two commands: conveyor server, then conveyor runner run --url --token", () => {
+  const deployment = new Deployment(false);
+  before(async () => {
+    await deployment.startServer();
+    deployment.rootToken = readFileSync(join(deployment.dataDir, "root.token"), "utf8").trim();
+    const registration = readFileSync(
+      join(deployment.dataDir, "registration.token"),
+      "utf8",
+    ).trim();
+    deployment.runner = startService(deployment.dir, [
+      "runner",
+      "run",
+      "--url",
+      deployment.url,
+      "--token",
+      registration,
+      "--config",
+      deployment.runnerConfig,
+    ]);
+  });
+  after(() => deployment.stop());
+
+  test("the server makes its tokens on first start and the runner registers itself", async () => {
+    assert.match(deployment.rootToken, /^glpat-/);
+    assert.equal(statSync(join(deployment.dataDir, "root.token")).mode & 0o077, 0);
+    const project = await deployment.createProject("hello");
+    deployment.push(project, {
+      ".gitlab-ci.yml": "hello:\n  script: [echo hello from the runner]\n",
+    });
+    const pipeline = await deployment.finishedPipeline(project.id);
+    assert.equal(pipeline.status, "success");
+    assert.match(deployment.runner?.output() ?? "", /registered/);
+    assert.doesNotMatch(
+      deployment.server.output() + (deployment.runner?.output() ?? ""),
+      /glpat-|glrt-|GR1348941/,
+    );
+  });
+});
+
+describe("conveyor server + conveyor runner, Docker executor", () => {
+  const deployment = new Deployment();
+  before(async () => {
+    await ensureTestImages(await connectTestEngine());
+    await deployment.startServer();
+    await deployment.startRunner("--executor", "docker", "--docker-image", TEST_BUSYBOX_IMAGE);
+  });
+  after(() => deployment.stop());
+
+  test("jobs run in containers of the job's image, artifacts flow, nothing is left behind", async () => {
+    const project = await deployment.createProject("boxed");
+    deployment.push(project, {
+      ".gitlab-ci.yml": [
+        "stages: [build, test]",
+        `image: ${TEST_BUSYBOX_IMAGE}`,
+        "build:",
+        "  stage: build",
+        "  script:",
+        "    - test -f /.dockerenv",
+        '    - echo "from $HOSTNAME" > made-in-container.txt',
+        "  artifacts: { paths: [made-in-container.txt] }",
+        "test:",
+        "  stage: test",
+        "  script: [cat made-in-container.txt]",
+        "",
+      ].join("\n"),
+    });
+    const pipeline = await deployment.finishedPipeline(project.id);
+    const jobs = await deployment.jobs(project.id, pipeline.id);
+    const test = jobs.find((job) => job.name === "test");
+    assert.ok(test);
+    const trace = await deployment.trace(project.id, test.id);
+    assert.equal(pipeline.status, "success", trace);
+    assert.match(
+      trace,
+      /from conveyor-job-\d+-/,
+      "the artifact was made in the build job's container",
+    );
+    const engine = await connectTestEngine();
+    const runnerPid = deployment.runner?.child.pid ?? 0;
+    const left = await labelledResources(engine, { ownerPid: runnerPid });
+    assert.deepEqual(left, { containers: [], networks: [] });
+  });
+});
+
+describe("conveyor server killed with SIGKILL mid-pipeline", () => {
+  const deployment = new Deployment();
+  const marks = join(deployment.dir, "marks");
+  before(async () => {
+    mkdirSync(marks);
+    await deployment.startServer();
+    await deployment.startRunner("--executor", "shell");
+  });
+  after(() => deployment.stop());
+
+  test("loses no job, no acknowledged trace and no artifact, and runs nothing twice", async () => {
+    const project = await deployment.createProject("crash");
+    deployment.push(project, {
+      ".gitlab-ci.yml": [
+        "stages: [build, test]",
+        "slow:",
+        "  stage: build",
+        "  script:",
+        "    - echo 'first half'",
+        `    - while [ ! -e '${join(marks, "go")}' ]; do sleep 0.1; done`,
+        "    - echo 'second half'",
+        "    - echo artifact-body > a.txt",
+        `    - echo run >> '${join(marks, "slow")}'`,
+        "  artifacts: { paths: [a.txt] }",
+        "check:",
+        "  stage: test",
+        "  script:",
+        "    - cat a.txt",
+        `    - echo run >> '${join(marks, "check")}'`,
+        "",
+      ].join("\n"),
+    });
+
+    const slow = await deployment.until("the slow job to run and log", async () => {
+      const pipelines = await deployment.api<{ id: number }[]>(
+        "GET",
+        `/projects/${project.id}/pipelines`,
+      );
+      const id = pipelines.body[0]?.id;
+      if (id === undefined) return undefined;
+      const job = (await deployment.jobs(project.id, id)).find((j) => j.name === "slow");
+      if (job?.status !== "running") return undefined;
+      return (await deployment.trace(project.id, job.id)).includes("first half") ? job : undefined;
+    });
+
+    assert.equal(await deployment.server.stop("SIGKILL"), "SIGKILL");
+    await deployment.startServer();
+    // The job may go on only now: everything after this point reaches the restarted server.
+    mkdirSync(join(marks, "go"));
+
+    const pipeline = await deployment.finishedPipeline(project.id);
+    const jobs = await deployment.jobs(project.id, pipeline.id);
+    const slowTrace = await deployment.trace(project.id, slow.id);
+    assert.equal(pipeline.status, "success", `${JSON.stringify(jobs)}\n${slowTrace}`);
+    assert.match(slowTrace, /first half[\s\S]*second half/);
+    const check = jobs.find((job) => job.name === "check");
+    assert.ok(check);
+    assert.match(await deployment.trace(project.id, check.id), /artifact-body/);
+    assert.equal(readFileSync(join(marks, "slow"), "utf8"), "run\n");
+    assert.equal(readFileSync(join(marks, "check"), "utf8"), "run\n");
+  });
+});
