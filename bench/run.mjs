@@ -5,12 +5,15 @@
  *   plan  planning a generated 1,000-job pipeline (bench/plan.mjs → bench/out/plan-bench.json)
  *   run   running small pipelines with the shell executor (bench/run-pipelines.mjs →
  *         bench/out/run-bench.json)
- *   all   both, planning first (the default)
+ *   dispatch  conveyor server with long-polling runners: dispatch latency, throughput, trace
+ *         ingest (bench/dispatch.mjs → bench/out/dispatch-bench.json)
+ *   all   all three, in that order (the default)
  *
  * usage: node bench/run.mjs [plan|run|all] [flags]   (flags per benchmark: --help)
  * Flags that both benchmarks have (--runs, --warmup, --no-peer, --keep) apply to both under
  * `all`; the others only to their own. The exit code is 1 when either benchmark broke.
  */
+import { DISPATCH_FLAGS, DISPATCH_USAGE, dispatchBench } from "./dispatch.mjs";
 import { parseFlags } from "./lib/args.mjs";
 import { PLAN_FLAGS, PLAN_USAGE, planBench } from "./plan.mjs";
 import { RUN_FLAGS, RUN_USAGE, runBench } from "./run-pipelines.mjs";
@@ -18,14 +21,16 @@ import { RUN_FLAGS, RUN_USAGE, runBench } from "./run-pipelines.mjs";
 const BENCHES = {
   plan: { flags: PLAN_FLAGS, run: planBench },
   run: { flags: RUN_FLAGS, run: runBench },
+  dispatch: { flags: DISPATCH_FLAGS, run: dispatchBench },
 };
 
 function usage() {
   return [
-    "usage: node bench/run.mjs [plan|run|all] [flags]   (default: all, planning first)",
+    "usage: node bench/run.mjs [plan|run|dispatch|all] [flags]   (default: all, in that order)",
     "",
     ...PLAN_USAGE,
     ...RUN_USAGE,
+    ...DISPATCH_USAGE,
     "",
     "Under `all`, --runs, --warmup, --no-peer and --keep apply to both benchmarks.",
     "",
@@ -37,9 +42,9 @@ async function main(argv) {
     process.stdout.write(usage());
     return 0;
   }
-  const selected = ["plan", "run", "all"].includes(argv[0]) ? argv[0] : "all";
+  const selected = ["plan", "run", "dispatch", "all"].includes(argv[0]) ? argv[0] : "all";
   const rest = selected === argv[0] ? argv.slice(1) : argv;
-  const names = selected === "all" ? ["plan", "run"] : [selected];
+  const names = selected === "all" ? ["plan", "run", "dispatch"] : [selected];
   const spec = Object.assign({}, ...names.map((name) => BENCHES[name].flags));
   const given = parseFlags(rest, spec);
   let code = 0;

@@ -21,7 +21,9 @@ await build({
   chunkNames: "chunks/[name]-[hash]",
   // dockerode reaches native optional modules (ssh2); it loads from node_modules when the
   // Docker executor is used.
-  external: ["dockerode"],
+  // The server's database drivers are native or load optional modules; fastify and its plugins
+  // stay as published. All of them load from node_modules when `conveyor server` starts.
+  external: ["dockerode", "better-sqlite3", "pg", "pg-native", "fastify", "@fastify/multipart"],
   platform: "node",
   format: "esm",
   target: "node20",

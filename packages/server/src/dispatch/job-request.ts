@@ -48,8 +48,10 @@ export class JobRequests {
     let seen = lastUpdate;
     for (;;) {
       const version = queue.version;
-      const assigned = await this.assign(runner, features);
+      const { assigned, passed } = await this.assign(runner, features);
       if (assigned) return { ...assigned, version: queue.version };
+      // Jobs wait that this runner may not take: another held runner may.
+      if (passed) queue.passOn();
       // GitLab holds only a runner that already saw this version (Workhorse); a first request
       // learns the version at once.
       if (seen !== version) return { version };
@@ -63,14 +65,18 @@ export class JobRequests {
   private async assign(
     runner: RunnerRecord,
     features: RunnerFeatures,
-  ): Promise<{ payload: JobPayload; job: JobRecord } | undefined> {
+  ): Promise<{ assigned?: { payload: JobPayload; job: JobRecord }; passed: boolean }> {
     const { coordinator, payloads } = this.options;
     const queued = await payloads.store.jobs.queue(this.options.scanDepth ?? 45);
+    let passed = false;
     for (const job of queued) {
       const host = coordinator.host(job.pipelineId);
       if (!host) continue;
       const protectedRef = host.record.event.ref.protected === true;
-      if (!runnerMatches(runner, job, protectedRef)) continue;
+      if (!runnerMatches(runner, job, protectedRef)) {
+        passed = true;
+        continue;
+      }
       const token = newToken("job");
       const claimed = await coordinator.claim(job, {
         jobId: job.id,
@@ -88,13 +94,13 @@ export class JobRequests {
           Date.now(),
         );
         if (environment) await rememberDeployment(payloads.store, job.id, environment, payload);
-        return { payload, job };
+        return { assigned: { payload, job }, passed };
       } catch (error) {
         await this.failUnsent(job);
         throw error;
       }
     }
-    return undefined;
+    return { passed };
   }
 
   /** The job was claimed but its payload could not be built: it fails rather than hang. */

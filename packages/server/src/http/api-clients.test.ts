@@ -74,6 +74,28 @@ describe("API clients against conveyor server", () => {
     await assert.rejects(() => stranger.Projects.show(project.id), /Unauthorized|401/);
   });
 
+  test("lists page as GitLab's do: 20 by default, Link and X-Next-Page followed by clients", async () => {
+    const project = await server.createProject("paged");
+    const jobs = Array.from({ length: 25 }, (_, i) => `job${i}:\n  script: [":"]\n`).join("");
+    await server.pushNew(project, { ".gitlab-ci.yml": jobs });
+    const pipeline = await server.waitFor(
+      "the pipeline",
+      async () =>
+        (await server.api<{ id: number }[]>("GET", `/projects/${project.id}/pipelines`)).body[0],
+    );
+    const first = await server.api<unknown[]>(
+      "GET",
+      `/projects/${project.id}/pipelines/${pipeline.id}/jobs`,
+    );
+    assert.equal(first.body.length, 20);
+    assert.equal(first.headers.get("x-next-page"), "2");
+    assert.equal(first.headers.get("x-total"), "25");
+    assert.match(first.headers.get("link") ?? "", /page=2&per_page=20>; rel="next"/);
+    const api = new Gitlab({ host: server.url, token: ROOT_TOKEN });
+    const all = await api.Jobs.all(project.id, { pipelineId: pipeline.id });
+    assert.equal(all.length, 25);
+  });
+
   const python = pythonGitlab();
   test("python-gitlab", { skip: requirePeer("python-gitlab", python) }, async () => {
     const project = await server.createProject("pyproject");

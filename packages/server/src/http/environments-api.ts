@@ -11,7 +11,7 @@ import {
   type Store,
   StoreConflict,
 } from "../store/types.js";
-import { projectAccess, sendError } from "./project-access.js";
+import { pageOf, projectAccess, sendError } from "./project-access.js";
 
 export interface EnvironmentsApiOptions {
   store: Store;
@@ -70,11 +70,11 @@ export function registerEnvironmentsApi(
     const found = await access.project(request, reply, ACCESS_LEVELS.reporter);
     if (!found) return reply;
     const { name, search, states } = request.query;
-    return (await store.environments.ofProject(found.project.id))
+    const matching = (await store.environments.ofProject(found.project.id))
       .filter((e) => name === undefined || e.name === name)
       .filter((e) => search === undefined || e.name.includes(search))
-      .filter((e) => states === undefined || e.state === states)
-      .map(environmentEntity);
+      .filter((e) => states === undefined || e.state === states);
+    return pageOf(request, reply, matching, "").map(environmentEntity);
   });
 
   app.get<EnvironmentParams>(

@@ -89,3 +89,71 @@ export function paging(query: { per_page?: string; page?: string }): {
   const page = Math.max(1, Number(query.page ?? 1) || 1);
   return { limit, offset: (page - 1) * limit };
 }
+
+/**
+ * One page of `items` (all of them, in order) with GitLab's pagination headers (docs:
+ * api/rest/#pagination): `X-Page`, `X-Per-Page`, `X-Total`, `X-Total-Pages`, `X-Next-Page`,
+ * `X-Prev-Page` and a `Link` header with `next`/`prev`/`first`/`last`, which clients such as
+ * python-gitlab and gitbeaker follow.
+ */
+export function pageOf<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  items: readonly T[],
+  serverUrl: string,
+): T[] {
+  const { limit, offset } = paging((request.query ?? {}) as { per_page?: string; page?: string });
+  setPageHeaders(request, reply, serverUrl, {
+    limit,
+    offset,
+    total: items.length,
+    more: offset + limit < items.length,
+  });
+  return items.slice(offset, offset + limit);
+}
+
+/**
+ * The page a store query gave when asked for `limit + 1` rows from `offset` (so the caller
+ * knows whether another page follows without counting): headers as pageOf, without the totals
+ * (GitLab leaves them out for large collections too).
+ */
+export function pageAhead<T>(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  rows: readonly T[],
+  window: { limit: number; offset: number },
+  serverUrl: string,
+): T[] {
+  setPageHeaders(request, reply, serverUrl, { ...window, more: rows.length > window.limit });
+  return rows.slice(0, window.limit);
+}
+
+function setPageHeaders(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  serverUrl: string,
+  window: { limit: number; offset: number; more: boolean; total?: number },
+): void {
+  const { limit, offset, more, total } = window;
+  const page = offset / limit + 1;
+  const url = new URL(request.url, serverUrl || "http://localhost");
+  const link = (rel: string, target: number) => {
+    url.searchParams.set("page", String(target));
+    url.searchParams.set("per_page", String(limit));
+    return `<${url.toString()}>; rel="${rel}"`;
+  };
+  const links = [link("first", 1)];
+  if (more) links.unshift(link("next", page + 1));
+  if (page > 1) links.unshift(link("prev", page - 1));
+  if (total !== undefined) {
+    const totalPages = Math.max(1, Math.ceil(total / limit));
+    links.push(link("last", totalPages));
+    reply.header("X-Total", String(total)).header("X-Total-Pages", String(totalPages));
+  }
+  reply
+    .header("X-Page", String(page))
+    .header("X-Per-Page", String(limit))
+    .header("X-Next-Page", more ? String(page + 1) : "")
+    .header("X-Prev-Page", page > 1 ? String(page - 1) : "")
+    .header("Link", links.join(", "));
+}

@@ -16,7 +16,7 @@ import {
   type UserRecord,
 } from "../store/types.js";
 import { jobEntity, pipelineEntity, projectEntity } from "./entities.js";
-import { paging, projectAccess, sendError } from "./project-access.js";
+import { pageAhead, pageOf, paging, projectAccess, sendError } from "./project-access.js";
 
 export interface RestApiOptions {
   store: Store;
@@ -91,13 +91,15 @@ export function registerRestApi(app: FastifyInstance, options: RestApiOptions): 
     async (request, reply) => {
       const found = await projectFor(request, reply, ACCESS_LEVELS.reporter);
       if (!found) return reply;
-      const { limit, offset } = paging(request.query);
+      const window = paging(request.query);
       const pipelines = await store.pipelines.list(found.project.id, {
         ...(request.query.ref ? { ref: request.query.ref } : {}),
-        limit,
-        offset,
+        limit: window.limit + 1,
+        offset: window.offset,
       });
-      return pipelines.map((p) => pipelineEntity(p, found.project, options.serverUrl));
+      return pageAhead(request, reply, pipelines, window, options.serverUrl).map((p) =>
+        pipelineEntity(p, found.project, options.serverUrl),
+      );
     },
   );
 
@@ -159,7 +161,9 @@ export function registerRestApi(app: FastifyInstance, options: RestApiOptions): 
     if (!found) return reply;
     const jobs = await store.jobs.ofPipeline(found.pipeline.id);
     const shown = request.query.include_retried === "true" ? jobs : jobs.filter((j) => !j.retried);
-    return shown.map((job) => jobEntity(job, found.pipeline, found.project, options.serverUrl));
+    return pageOf(request, reply, shown, options.serverUrl).map((job) =>
+      jobEntity(job, found.pipeline, found.project, options.serverUrl),
+    );
   });
 
   for (const action of ["cancel", "retry"] as const) {
@@ -199,8 +203,13 @@ export function registerRestApi(app: FastifyInstance, options: RestApiOptions): 
       if (!found) return reply;
       const scope = request.query["scope[]"] ?? request.query.scope;
       const statuses = (Array.isArray(scope) ? scope : scope ? [scope] : []) as JobStatus[];
-      const { limit, offset } = paging(request.query as { per_page?: string; page?: string });
-      const jobs = await store.jobs.ofProject(found.project.id, { statuses, limit, offset });
+      const window = paging(request.query as { per_page?: string; page?: string });
+      const rows = await store.jobs.ofProject(found.project.id, {
+        statuses,
+        limit: window.limit + 1,
+        offset: window.offset,
+      });
+      const jobs = pageAhead(request, reply, rows, window, options.serverUrl);
       const pipelines = new Map<number, PipelineRecord | undefined>();
       const out = [];
       for (const job of jobs) {

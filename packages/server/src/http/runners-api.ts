@@ -4,7 +4,7 @@
  * instance runners, project maintainers their project's runners. Runner tokens are never shown
  * again.
  */
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import {
   ACCESS_LEVELS,
   type NewRunner,
@@ -13,7 +13,7 @@ import {
   type UserRecord,
 } from "../store/types.js";
 import { newToken, tokenDigest } from "../util/tokens.js";
-import { accessLevelOf, projectAccess, sendError } from "./project-access.js";
+import { accessLevelOf, pageOf, projectAccess, sendError } from "./project-access.js";
 
 export interface RunnersApiOptions {
   store: Store;
@@ -157,24 +157,29 @@ export function registerRunnersApi(app: FastifyInstance, options: RunnersApiOpti
     return reply.code(201).send({ id: runner.id, token, token_expires_at: null });
   });
 
-  const listed = async (user: UserRecord, all: boolean) => {
+  const listed = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    user: UserRecord,
+    all: boolean,
+  ) => {
     const runners = await store.runners.list();
     const shown: RunnerRecord[] = [];
     for (const runner of runners) {
       if (all ? user.admin : runner.runnerType === "project_type" && (await manages(user, runner)))
         shown.push(runner);
     }
-    return shown.map((runner) => runnerEntity(runner, clock()));
+    return pageOf(request, reply, shown, "").map((runner) => runnerEntity(runner, clock()));
   };
 
   app.get("/api/v4/runners", async (request, reply) => {
     const user = await access.user(request, reply);
-    return user ? listed(user, false) : reply;
+    return user ? listed(request, reply, user, false) : reply;
   });
 
   app.get("/api/v4/runners/all", async (request, reply) => {
     const user = await access.admin(request, reply);
-    return user ? listed(user, true) : reply;
+    return user ? listed(request, reply, user, true) : reply;
   });
 
   app.get<{ Params: { runner_id: string } }>(
@@ -223,9 +228,9 @@ export function registerRunnersApi(app: FastifyInstance, options: RunnersApiOpti
   app.get<{ Params: { id: string } }>("/api/v4/projects/:id/runners", async (request, reply) => {
     const found = await access.project(request, reply, ACCESS_LEVELS.maintainer);
     if (!found) return reply;
-    const runners = await store.runners.list();
-    return runners
-      .filter((r) => r.runnerType === "instance_type" || r.projectIds.includes(found.project.id))
-      .map((runner) => runnerEntity(runner, clock()));
+    const runners = (await store.runners.list()).filter(
+      (r) => r.runnerType === "instance_type" || r.projectIds.includes(found.project.id),
+    );
+    return pageOf(request, reply, runners, "").map((runner) => runnerEntity(runner, clock()));
   });
 }

@@ -7,7 +7,7 @@ import type { FastifyInstance } from "fastify";
 import { ACCESS_LEVELS, type Store, StoreConflict, type UserRecord } from "../store/types.js";
 import { newToken, tokenDigest } from "../util/tokens.js";
 import { projectEntity, userEntity } from "./entities.js";
-import { accessLevelOf, paging, projectAccess, sendError } from "./project-access.js";
+import { accessLevelOf, pageOf, projectAccess, sendError } from "./project-access.js";
 
 export interface UsersApiOptions {
   store: Store;
@@ -120,8 +120,9 @@ export function registerUsersApi(app: FastifyInstance, options: UsersApiOptions)
         if (level >= ACCESS_LEVELS.reporter || project.visibility !== "private")
           visible.push(project);
       }
-      const { limit, offset } = paging(request.query);
-      return visible.slice(offset, offset + limit).map((p) => projectEntity(p, options.serverUrl));
+      return pageOf(request, reply, visible, options.serverUrl).map((p) =>
+        projectEntity(p, options.serverUrl),
+      );
     },
   );
 
@@ -133,7 +134,7 @@ export function registerUsersApi(app: FastifyInstance, options: UsersApiOptions)
       const user = await store.users.byId(member.userId);
       if (user) out.push(memberEntity(user, member.accessLevel, options.serverUrl));
     }
-    return out;
+    return pageOf(request, reply, out, options.serverUrl);
   });
 
   for (const method of ["POST", "PUT"] as const) {

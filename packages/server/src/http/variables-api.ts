@@ -14,7 +14,7 @@ import {
   StoreConflict,
   type VariableRecord,
 } from "../store/types.js";
-import { projectAccess, sendError } from "./project-access.js";
+import { pageOf, projectAccess, sendError } from "./project-access.js";
 
 export interface VariablesApiOptions {
   store: Store;
@@ -124,7 +124,9 @@ export function registerVariablesApi(app: FastifyInstance, options: VariablesApi
       const scope = await scopeOf(request as never, reply);
       if (!scope) return reply;
       const variables = await store.variables.list(scope.projectId);
-      return variables.map((v) => variableEntity(v, secrets.open(v.valueCiphertext)));
+      return pageOf(request, reply, variables, "").map((v) =>
+        variableEntity(v, secrets.open(v.valueCiphertext)),
+      );
     });
 
     app.get<KeyRequest>(`${prefix}/:key`, async (request, reply) => {

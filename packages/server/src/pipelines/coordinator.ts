@@ -50,7 +50,8 @@ export class Coordinator {
       const host = await PipelineHost.restore(record, this.hostOptions());
       this.track(host);
     }
-    this.signal.bump();
+    this.signal.bump(0);
+    this.signal.wakeAll();
   }
 
   /**
@@ -171,7 +172,8 @@ export class Coordinator {
   /** Acts on what the engine decided after an event. */
   private follow(host: PipelineHost, outcome: StepOutcome): void {
     if (outcome.changedJobs?.length) this.options.onJobsChanged?.(outcome.changedJobs);
-    if (outcome.decisions.some((d) => d.type === "enqueue")) this.signal.bump();
+    const queued = outcome.decisions.filter((d) => d.type === "enqueue").length;
+    if (queued > 0) this.signal.bump(queued);
     if (host.isComplete) this.forget(host.id);
     else {
       // A finished pipeline reloaded for a retry or play is active again.

@@ -11,6 +11,7 @@ import { openTestStore, type TestStore } from "../testing/stores.js";
 import { storeContract } from "./contract-suite.js";
 import { openStore } from "./index.js";
 import { SQLITE_MIGRATIONS } from "./sqlite/migrations.js";
+import { nativeBindingOption } from "./sqlite/database.js";
 
 /**
  * Runs ES module `code` in another Node process (with this process's loader flags, so the
@@ -53,7 +54,7 @@ describe("sqlite store", () => {
       await store.close();
       const file = join(dir, "conveyor.sqlite3");
       assert.ok(existsSync(file));
-      const db = new Database(file, { readonly: true });
+      const db = new Database(file, { readonly: true, ...nativeBindingOption() });
       try {
         assert.equal(db.pragma("journal_mode", { simple: true }), "wal");
         const versions = db.prepare("SELECT version FROM schema_migrations ORDER BY version").all();
@@ -87,7 +88,10 @@ describe("sqlite store", () => {
       assert.equal((await b.projects.list()).length, 1);
       await a.close();
       await b.close();
-      const db = new Database(join(dir, "conveyor.sqlite3"), { readonly: true });
+      const db = new Database(join(dir, "conveyor.sqlite3"), {
+        readonly: true,
+        ...nativeBindingOption(),
+      });
       try {
         const count = db.prepare("SELECT count(*) AS n FROM schema_migrations").get() as {
           n: number;

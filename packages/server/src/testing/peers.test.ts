@@ -52,6 +52,12 @@ test("requirePeer throws when CONVEYOR_REQUIRE_PEERS=1 and the peer is missing",
   assert.equal(requirePeer("python-gitlab", "/venv/bin/python", env), false);
 });
 
+test("CONVEYOR_REQUIRE_PEERS may name the peers that must be there", () => {
+  const env = { CONVEYOR_REQUIRE_PEERS: "python-gitlab" };
+  assert.throws(() => requirePeer("python-gitlab", undefined, env), /python-gitlab/);
+  assert.match(String(requirePeer("gitlab-runner", undefined, env)), /scripts\/gitlab-runner/);
+});
+
 test("the pins are well formed", () => {
   const pin = gitlabRunnerPin();
   assert.match(pin.module, /^v\d+\.\d+\.\d+/);

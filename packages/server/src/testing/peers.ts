@@ -77,7 +77,8 @@ export function pythonGitlabPin(): string {
 /**
  * For node:test's `skip` option: false when the peer is there (`path` is defined), else the
  * reason to skip, naming the script to run. Throws that reason instead when
- * CONVEYOR_REQUIRE_PEERS=1, so a run that must exercise the peers cannot pass without them.
+ * CONVEYOR_REQUIRE_PEERS is `1` (every peer) or a comma-separated list naming this one, so a run
+ * that must exercise the peers cannot pass without them.
  */
 export function requirePeer(
   name: PeerName,
@@ -86,6 +87,9 @@ export function requirePeer(
 ): false | string {
   if (path !== undefined) return false;
   const reason = `peer ${name} is not installed: run ${PEER_SCRIPTS[name]}`;
-  if (env.CONVEYOR_REQUIRE_PEERS === "1") throw new Error(`${reason} (CONVEYOR_REQUIRE_PEERS=1)`);
+  const required = (env.CONVEYOR_REQUIRE_PEERS ?? "").split(",").map((item) => item.trim());
+  if (required.includes("1") || required.includes(name)) {
+    throw new Error(`${reason} (CONVEYOR_REQUIRE_PEERS=${env.CONVEYOR_REQUIRE_PEERS})`);
+  }
   return reason;
 }

@@ -22,7 +22,10 @@ export const SQLITE_FILE = "conveyor.sqlite3";
 
 export function openSqliteDatabase(dataDir: string): Database.Database {
   mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, SQLITE_FILE), { timeout: 5000 });
+  const db = new Database(join(dataDir, SQLITE_FILE), {
+    timeout: 5000,
+    ...nativeBindingOption(),
+  });
   try {
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
@@ -69,4 +72,13 @@ export class Statements {
   run(sql: string, ...values: unknown[]): Database.RunResult {
     return this.get(sql).run(...values.map(bindable));
   }
+}
+
+/**
+ * better-sqlite3's `nativeBinding` when CONVEYOR_SQLITE_BINDING names an addon built for another
+ * Node ABI than the installed one (scripts/test-node-lines.sh builds one per Node major).
+ */
+export function nativeBindingOption(): { nativeBinding?: string } {
+  const binding = process.env.CONVEYOR_SQLITE_BINDING;
+  return binding ? { nativeBinding: binding } : {};
 }
