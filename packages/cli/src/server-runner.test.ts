@@ -255,6 +255,11 @@ describe("the README's two commands: conveyor server, then conveyor runner run -
     const pipeline = await deployment.finishedPipeline(project.id);
     assert.equal(pipeline.status, "success");
     assert.match(deployment.runner?.output() ?? "", /registered/);
+    // The server's log is structured: JSON lines with time, level and message.
+    assert.match(
+      deployment.server.output(),
+      /^\{"time":"[^"]+","level":"info","msg":"pipeline \d+ for root\/hello main"\}$/m,
+    );
     assert.doesNotMatch(
       deployment.server.output() + (deployment.runner?.output() ?? ""),
       /glpat-|glrt-|GR1348941/,

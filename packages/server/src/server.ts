@@ -58,7 +58,8 @@ export interface ServerOptions {
   scheduleIntervalMs?: number;
   /** Conveyor's version, as `GET /api/v4/version` shows it. */
   version?: string;
-  log?: (line: string) => void;
+  /** Where the server says what it did; `level` defaults to info. */
+  log?: (line: string, level?: "info" | "error") => void;
 }
 
 export interface ConveyorServer {
@@ -88,7 +89,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
           metrics.jobsFinished.inc({ status: change.status });
       }
     },
-    onError: (error) => log(`pipeline event failed: ${describe(error)}`),
+    onError: (error) => log(`pipeline event failed: ${describe(error)}`, "error"),
   });
   await coordinator.load();
 
@@ -248,7 +249,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
     starter,
     clock,
     intervalMs: options.scheduleIntervalMs ?? 15_000,
-    onError: (error) => log(`schedule failed: ${describe(error)}`),
+    onError: (error) => log(`schedule failed: ${describe(error)}`, "error"),
   });
   git.mount(app);
 
@@ -258,7 +259,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       coordinator,
       clock,
       silenceMs: (options.runnerSilenceSeconds ?? 3600) * 1000,
-      onError: (error) => log(`reaper failed: ${describe(error)}`),
+      onError: (error) => log(`reaper failed: ${describe(error)}`, "error"),
     },
     Math.min(60_000, Math.max(250, ((options.runnerSilenceSeconds ?? 3600) * 1000) / 4)),
   );

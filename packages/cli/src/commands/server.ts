@@ -12,12 +12,14 @@ import { UsageError } from "../io.js";
 import { CONVEYOR_VERSION } from "../version.js";
 
 const USAGE = `usage: conveyor server [--data DIR] [--listen HOST:PORT] [--database URL]
-  [--external-url URL] [--registration-token TOKEN] [--root-token TOKEN]
+  [--external-url URL] [--registration-token TOKEN] [--root-token TOKEN] [--log-format json|text]
 
   --data DIR               where state lives (default: ./conveyor-data, or $CONVEYOR_DATA)
   --listen HOST:PORT       where to listen (default 127.0.0.1:8080; port 0 picks a free one)
   --database URL           postgres://… to keep state in PostgreSQL (default: SQLite in DIR,
                            or $CONVEYOR_DATABASE)
+  --log-format json|text   what the server says on stderr: JSON lines (time, level, msg), the
+                           default, or plain lines
   --external-url URL       the URL runners and git clients reach (default http://HOST:PORT)
   --registration-token T   runners register with T (or $CONVEYOR_REGISTRATION_TOKEN; default:
                            DIR/registration.token)
@@ -39,6 +41,9 @@ export async function serverCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const dataDir = resolve(io.cwd, values.data ?? io.env.CONVEYOR_DATA ?? "conveyor-data");
+  if (values["log-format"] !== undefined && !["json", "text"].includes(values["log-format"])) {
+    throw new UsageError(`--log-format takes json or text, not '${values["log-format"]}'`);
+  }
   const { host, port } = listenAddress(values.listen ?? io.env.CONVEYOR_LISTEN ?? "127.0.0.1:8080");
   const { newToken, startServer } = await import("@conveyor/server");
   const registrationToken =
@@ -62,7 +67,12 @@ export async function serverCommand(args: string[], io: Io): Promise<number> {
     ...(values["external-url"] ? { externalUrl: values["external-url"] } : {}),
     ...(registrationToken ? { registrationToken } : {}),
     ...(rootToken ? { rootToken } : {}),
-    log: (line) => io.stderr.write(`${line}\n`),
+    log: (line, level = "info") =>
+      io.stderr.write(
+        values["log-format"] === "text"
+          ? `${line}\n`
+          : `${JSON.stringify({ time: new Date().toISOString(), level, msg: line })}\n`,
+      ),
   });
   io.stdout.write(`conveyor server: ${server.url} (data in ${dataDir})\n`);
   await new Promise<void>((done) => {
@@ -86,6 +96,7 @@ function parse(args: string[]) {
         data: { type: "string" },
         database: { type: "string" },
         listen: { type: "string" },
+        "log-format": { type: "string" },
         "external-url": { type: "string" },
         "registration-token": { type: "string" },
         "root-token": { type: "string" },

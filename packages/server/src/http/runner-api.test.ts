@@ -242,4 +242,35 @@ describe("runner API", () => {
     );
     assert.equal(again.id, retried.body.id);
   });
+
+  test("cancel reaches the runner: Job-Status canceling on its next trace, canceled once it reports", async () => {
+    const runner = await registerRunner(server, ["linux"]);
+    const project = await server.createProject("cancel");
+    await server.pushNew(project, { ".gitlab-ci.yml": "long:\n  script: [sleep 100]\n" });
+    const job = await server.waitFor("the job", async () => (await runner.request()).payload);
+    const canceled = await server.api("POST", `/projects/${project.id}/jobs/${job.id}/cancel`);
+    assert.equal(canceled.status, 201);
+    const patch = await jobCall(server, job, "PATCH", "/trace", {
+      headers: { "Content-Range": "0-4", "Content-Type": "text/plain" },
+      body: "hello",
+    });
+    // The runner hears it on its next call and stops the job (protocol §1.4).
+    assert.equal(patch.status, 202);
+    assert.equal(patch.headers.get("job-status"), "canceling");
+    const shown = await server.api<{ status: string }>(
+      "GET",
+      `/projects/${project.id}/jobs/${job.id}`,
+    );
+    assert.equal(shown.body.status, "canceling");
+    assert.equal((await finish(server, job, "failed")).status, 200);
+    const after = await server.api<{ status: string }>(
+      "GET",
+      `/projects/${project.id}/jobs/${job.id}`,
+    );
+    assert.equal(after.body.status, "canceled");
+    const [pipeline] = (
+      await server.api<{ status: string }[]>("GET", `/projects/${project.id}/pipelines`)
+    ).body;
+    assert.equal(pipeline?.status, "canceled");
+  });
 });
