@@ -56,7 +56,7 @@ export {
   runJobSession,
   type SessionTiming,
 } from "./job-session.js";
-export { DirectoryCacheStore, ServerArtifactStore } from "./job-stores.js";
+export { ServerArtifactStore } from "./job-stores.js";
 export { featuresFor, type RunnerInfo, runnerInfo, type RunnerInfoInput } from "./runner-info.js";
 export { loadSystemId, newSystemId, systemIdFile } from "./system-id.js";
 export { DEFAULT_OUTPUT_LIMIT_BYTES, TraceBuffer } from "./trace-buffer.js";

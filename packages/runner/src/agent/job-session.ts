@@ -21,7 +21,8 @@ import { runJob } from "../job/run-job.js";
 import { parseBool } from "../script/variables.js";
 import { projectPathOf } from "../workspace/project-path.js";
 import { type JobUpdate, RunnerApiError, type RunnerClient } from "./client.js";
-import { DirectoryCacheStore, ServerArtifactStore } from "./job-stores.js";
+import { LocalCacheStore } from "../stores/local-cache-store.js";
+import { ServerArtifactStore } from "./job-stores.js";
 import type { RunnerInfo } from "./runner-info.js";
 import { Backoff, type BackoffPolicy, sleep } from "./timing.js";
 import { type TraceTiming, TraceSender } from "./trace-sender.js";
@@ -134,7 +135,10 @@ export async function runJobSession(o: JobSessionOptions): Promise<JobSessionOut
       executor: o.executor,
       trace: sender,
       artifacts: new ServerArtifactStore(client, downloadDir, hardAbort),
-      cache: new DirectoryCacheStore(join(o.cacheDir, ...projectPathOf(job).split("/"))),
+      cache: new LocalCacheStore(
+        join(o.cacheDir, ...projectPathOf(job).split("/")),
+        "key/cache.zip",
+      ),
       buildsRoot: o.buildsRoot,
       signal: cancel.signal,
       abortSignal: hardAbort,

@@ -2,16 +2,13 @@
  * The runner core's ArtifactStore and CacheStore for a job taken from a server:
  * - artifacts go to and come from the server (runner-protocol.md §2.11, §2.12) with the job's
  *   token (a dependency's own `token` when the payload gives one, §3.9);
- * - caches stay on this host, as gitlab-runner's local cache does when no distributed cache is
- *   configured: `<cache_dir>/<project path>/<cache key>/cache.zip`
+ * - caches stay on this host (LocalCacheStore), as gitlab-runner's local cache does when no
+ *   distributed cache is configured: `<cache_dir>/<project path>/<cache key>/cache.zip`
  *   (https://docs.gitlab.com/runner/configuration/advanced-configuration/#the-runners-section,
- *   `cache_dir`). Writes are atomic.
+ *   `cache_dir`).
  */
-import { stat } from "node:fs/promises";
-import { join, resolve, sep } from "node:path";
 import type { JobArtifact, JobDependency, JobPayload } from "@conveyor/protocol";
-import type { ArtifactStore, CacheStore } from "../ports.js";
-import { replaceWithCopy } from "../stores/atomic.js";
+import type { ArtifactStore } from "../ports.js";
 import type { RunnerClient } from "./client.js";
 
 export class ServerArtifactStore implements ArtifactStore {
@@ -43,36 +40,5 @@ export class ServerArtifactStore implements ArtifactStore {
       this.downloadDir,
       this.signal,
     );
-  }
-}
-
-export class DirectoryCacheStore implements CacheStore {
-  readonly root: string;
-
-  /** `root` is `<cache_dir>/<project path>`. */
-  constructor(root: string) {
-    this.root = resolve(root);
-  }
-
-  /** The archive for `key`; throws for keys that would leave the root. */
-  fileFor(key: string): string {
-    const dir = resolve(this.root, key);
-    if (key === "" || key.includes("\0") || !dir.startsWith(this.root + sep)) {
-      throw new Error(`invalid cache key ${JSON.stringify(key)}`);
-    }
-    return join(dir, "cache.zip");
-  }
-
-  async get(key: string): Promise<string | undefined> {
-    const file = this.fileFor(key);
-    try {
-      return (await stat(file)).isFile() ? file : undefined;
-    } catch {
-      return undefined;
-    }
-  }
-
-  async put(key: string, file: string): Promise<void> {
-    await replaceWithCopy(file, this.fileFor(key));
   }
 }

@@ -43,6 +43,19 @@ describe("LocalCacheStore", () => {
     }
     assert.equal(existsSync(join(dir, "escape.zip")), false);
   });
+
+  it("keeps gitlab-runner's layout <root>/<key>/cache.zip when asked, with the same refusals", async () => {
+    const runnerStore = new LocalCacheStore(join(dir, "runner-cache"), "key/cache.zip");
+    await runnerStore.put("deps/main", source);
+    assert.ok(existsSync(join(dir, "runner-cache", "deps", "main", "cache.zip")));
+    assert.equal(
+      await runnerStore.get("deps/main"),
+      join(dir, "runner-cache", "deps", "main", "cache.zip"),
+    );
+    for (const key of ["", ".", "../escape", "a/../../escape", "x\0y"]) {
+      await assert.rejects(runnerStore.put(key, source), /invalid cache key/, key);
+    }
+  });
 });
 
 describe("LocalArtifactStore", () => {

@@ -24,6 +24,7 @@ import {
   type Store,
   type UserRecord,
 } from "../store/types.js";
+import { accessLevelOf } from "../store/access-level.js";
 import { tokenDigest } from "../util/tokens.js";
 
 export type GitService = "upload-pack" | "receive-pack";
@@ -59,16 +60,6 @@ const WRITE_SCOPES = new Set(["api", "write_repository"]);
 type Identity =
   { kind: "job"; job: JobRecord } | { kind: "user"; user: UserRecord; canPush: boolean };
 
-/** The user's access level on the project: Owner for administrators, 0 for non-members. */
-export async function accessLevel(
-  store: Store,
-  project: ProjectRecord,
-  user: UserRecord,
-): Promise<number> {
-  if (user.admin) return ACCESS_LEVELS.owner;
-  return (await store.projects.member(project.id, user.id))?.accessLevel ?? 0;
-}
-
 /** Whether a caller with `level` on the project may read its code (Reporter, or visibility). */
 export function readsCode(project: ProjectRecord, level: number, signedIn: boolean): boolean {
   if (project.visibility === "public") return true;
@@ -82,7 +73,11 @@ export async function canReadCode(
   project: ProjectRecord,
   user: UserRecord | undefined,
 ): Promise<boolean> {
-  return readsCode(project, user ? await accessLevel(store, project, user) : 0, user !== undefined);
+  return readsCode(
+    project,
+    user ? await accessLevelOf(store, project, user) : 0,
+    user !== undefined,
+  );
 }
 
 async function identify(
@@ -126,7 +121,7 @@ export function storeAuthorizer(store: Store, clock: () => number): Authorize {
     }
 
     const { user } = identity;
-    const level = await accessLevel(store, project, user);
+    const level = await accessLevelOf(store, project, user);
     const visible = level > 0 || project.visibility !== "private";
     const allowed =
       service === "upload-pack"

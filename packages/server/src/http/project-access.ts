@@ -7,7 +7,10 @@
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { ACCESS_LEVELS, type ProjectRecord, type Store, type UserRecord } from "../store/types.js";
+import { accessLevelOf } from "../store/access-level.js";
 import { userOf } from "./auth.js";
+
+export { accessLevelOf };
 
 export interface ProjectAccess {
   /** The signed-in user, or undefined after answering 401. */
@@ -27,16 +30,6 @@ export interface ProjectAccess {
 
 export function sendError(reply: FastifyReply, code: number, message: string): FastifyReply {
   return reply.code(code).send({ message });
-}
-
-/** The caller's access level on a project: 0 when none. */
-export async function accessLevelOf(
-  store: Store,
-  project: ProjectRecord,
-  user: UserRecord,
-): Promise<number> {
-  if (user.admin) return ACCESS_LEVELS.owner;
-  return (await store.projects.member(project.id, user.id))?.accessLevel ?? 0;
 }
 
 export function projectAccess(store: Store, clock: () => number): ProjectAccess {
