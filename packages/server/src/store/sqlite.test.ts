@@ -213,17 +213,19 @@ describe("sqlite store", () => {
     assert.deepEqual(await store.jobs.queue(100), []);
   });
 
-  test("a SIGKILLed process loses nothing it acknowledged", async () => {
+  test("a SIGKILLed process loses nothing it acknowledged", { timeout: 60_000 }, async (t) => {
     const handle = await openTestStore("sqlite");
     opened.push(handle);
     await handle.store.close();
     // The child acknowledges each write on stdout once `set` has answered, until killed.
     const code = `const { openStore } = await import(process.env.STORE_MODULE);
       const store = await openStore(process.env.DATA_DIR);
-      for (let i = 0; ; i++) {
+      // Bounded, then idle: a parent that stops reading never makes this run away.
+      for (let i = 0; i < 100000; i++) {
         await store.settings.set("key-" + i, "value-" + i);
         process.stdout.write(i + "\\n");
-      }`;
+      }
+      setInterval(() => {}, 1000);`;
     const flags = process.execArgv.filter((flag) => !flag.startsWith("--test"));
     const child = spawn(process.execPath, [...flags, "--input-type=module", "-e", code], {
       env: {
@@ -232,6 +234,9 @@ describe("sqlite store", () => {
         STORE_MODULE: new URL("./index.js", import.meta.url).href,
       },
       stdio: ["ignore", "pipe", "inherit"],
+    });
+    t.after(() => {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
     });
     let acknowledged = -1;
     const exited = new Promise<NodeJS.Signals | null>((resolve) =>
@@ -243,8 +248,10 @@ describe("sqlite store", () => {
       buffered += data;
       const lines = buffered.split("\n");
       buffered = lines.pop()!;
-      for (const line of lines) acknowledged = Number(line);
-      if (acknowledged >= 300) child.kill("SIGKILL");
+      for (const line of lines) if (/^\d+$/.test(line)) acknowledged = Number(line);
+      if (acknowledged >= 300 && child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGKILL");
+      }
     });
     assert.equal(await exited, "SIGKILL");
     assert.ok(acknowledged >= 300, `acknowledged ${acknowledged}`);
