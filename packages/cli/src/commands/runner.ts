@@ -118,7 +118,8 @@ function helpOr(values: { help?: boolean | undefined }, io: Io): boolean {
   return values.help === true;
 }
 
-async function register(args: string[], io: Io): Promise<number> {
+/** `startHint`: tell how to start the runner (not when `run` registers before it starts). */
+async function register(args: string[], io: Io, startHint = true): Promise<number> {
   const { values } = usageErrors(() =>
     parseArgs({
       args,
@@ -208,10 +209,12 @@ async function register(args: string[], io: Io): Promise<number> {
     throw error;
   }
   const id = credentials.id !== undefined ? ` (id ${credentials.id})` : "";
-  io.stderr.write(
-    `Runner "${name}"${id} registered, ${executor} executor; saved in ${file}\n` +
+  io.stderr.write(`Runner "${name}"${id} registered, ${executor} executor; saved in ${file}\n`);
+  if (startHint) {
+    io.stderr.write(
       `Start it with: conveyor runner run${values.config ? ` --config ${values.config}` : ""}\n`,
-  );
+    );
+  }
   return 0;
 }
 
@@ -234,6 +237,7 @@ async function run(args: string[], io: Io): Promise<number> {
           file,
         ],
         io,
+        false,
       );
       if (code !== 0) return code;
     }
