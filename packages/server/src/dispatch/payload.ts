@@ -34,16 +34,39 @@ export async function payloadFor(
     runner.maximumTimeout !== undefined
       ? Math.min(attempt.timeoutSeconds, runner.maximumTimeout)
       : attempt.timeoutSeconds;
-  return buildJobPayload({
-    event,
-    job: attempt.job,
-    jobId: job.id,
-    token,
-    repoUrl: cloneUrl(context.serverUrl, event.project.path, token),
-    timeoutSeconds,
-    dependencies: await dependenciesOf(context, host, job.id, token),
-    secrets: await secretsFor(context, job.projectId, event.ref.protected === true),
-  });
+  const stored = await storedVariables(context, job.projectId, event.ref.protected === true);
+  const build = (environment: string | undefined) =>
+    buildJobPayload({
+      event,
+      job: attempt.job,
+      jobId: job.id,
+      token,
+      repoUrl: cloneUrl(context.serverUrl, event.project.path, token),
+      timeoutSeconds,
+      dependencies,
+      secrets: secretsFor(context, stored, environment),
+    });
+  const dependencies = await dependenciesOf(context, host, job.id, token);
+  const first = build(undefined);
+  // A job with an environment sees the variables scoped to it: its name is known once the
+  // payload's variables are expanded, so the payload is built again with them.
+  const environment = first.variables.find((v) => v.key === "CI_ENVIRONMENT_NAME")?.value;
+  return environment && stored.some((v) => scopeMatches(v.environmentScope, environment))
+    ? build(environment)
+    : first;
+}
+
+/**
+ * Whether a variable's environment scope applies to a job's environment (docs: ci/environments,
+ * "Limit the environment scope of a CI/CD variable"): `*` to every job, a name to that
+ * environment, and `*` inside a scope matches any characters (`review/*`).
+ */
+export function scopeMatches(scope: string, environment: string | undefined): boolean {
+  if (scope === "*" || scope === "") return true;
+  if (environment === undefined) return false;
+  if (!scope.includes("*")) return scope === environment;
+  const pattern = scope.split("*").map((part) => part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&"));
+  return new RegExp(`^${pattern.join(".*")}$`).test(environment);
 }
 
 /** GitLab's clone URL for a job: the job token as the password of `gitlab-ci-token`. */
@@ -76,23 +99,43 @@ async function dependenciesOf(
   return out;
 }
 
-/**
- * Instance variables, then the project's (which win on the same key). Protected variables
- * reach only pipelines of protected refs (docs: ci/variables, "Protect a CI/CD variable").
- */
-async function secretsFor(
+/** Instance variables, then the project's; protected ones only for protected refs. */
+async function storedVariables(
   context: PayloadContext,
   projectId: number,
   protectedRef: boolean,
-): Promise<JobVariable[]> {
+): Promise<VariableRecord[]> {
   const [instance, project] = await Promise.all([
     context.store.variables.list(),
     context.store.variables.list(projectId),
   ]);
-  const visible = (variable: VariableRecord) =>
-    (protectedRef || !variable.protected) &&
-    (variable.environmentScope === "*" || variable.environmentScope === "");
-  return [...instance, ...project].filter(visible).map((variable) => ({
+  return [...instance, ...project].filter((variable) => protectedRef || !variable.protected);
+}
+
+/**
+ * The variables a job with `environment` sees (docs: ci/variables, "Protect a CI/CD variable"
+ * and "Limit the environment scope"): of several with one key, the project's beat the
+ * instance's, and a scope naming the environment beats a wildcard, which beats `*`.
+ */
+function secretsFor(
+  context: PayloadContext,
+  stored: VariableRecord[],
+  environment: string | undefined,
+): JobVariable[] {
+  const specificity = (scope: string) =>
+    scope === "*" || scope === "" ? 0 : scope.includes("*") ? 1 : 2;
+  const chosen = new Map<string, VariableRecord>();
+  for (const variable of stored) {
+    if (!scopeMatches(variable.environmentScope, environment)) continue;
+    const current = chosen.get(variable.key);
+    const wins =
+      !current ||
+      (variable.projectId !== undefined && current.projectId === undefined) ||
+      (variable.projectId === current.projectId &&
+        specificity(variable.environmentScope) > specificity(current.environmentScope));
+    if (wins) chosen.set(variable.key, variable);
+  }
+  return [...chosen.values()].map((variable) => ({
     key: variable.key,
     value: context.secrets.open(variable.valueCiphertext),
     public: false,
