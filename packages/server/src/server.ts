@@ -22,7 +22,7 @@ import { registerUsersApi } from "./http/users-api.js";
 import { registerVariablesApi } from "./http/variables-api.js";
 import { Coordinator } from "./pipelines/coordinator.js";
 import type { PipelineStarter } from "./pipelines/starter.js";
-import { triggerPipeline, type TriggerContext } from "./pipelines/trigger.js";
+import { type TriggerContext, triggerPipeline, type TriggerRequest } from "./pipelines/trigger.js";
 import { registerScheduleApi, Scheduler } from "./schedules/index.js";
 import { SecretBox } from "./secrets/secret-box.js";
 import { registerTriggerApi } from "./triggers/index.js";
@@ -114,8 +114,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
     clock,
     onPush: async (project, updates, user) => {
       for (const update of updates) {
-        const outcome = await triggerPipeline(triggerContext(), git.reader(project, user), {
-          project,
+        const outcome = await startAt(project, {
           source: "push",
           ref: update.ref,
           sha: update.after,
@@ -138,10 +137,13 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
     isProtected: (project, ref) => ref.kind === "branch" && ref.name === project.defaultBranch,
   });
 
+  /** A pipeline at a resolved ref and commit of a hosted project. */
+  const startAt = (project: ProjectRecord, request: Omit<TriggerRequest, "project">) =>
+    triggerPipeline(triggerContext(), git.reader(project, request.user), { project, ...request });
+
   /** Pipelines that don't come from a push to the hosted repository. */
   const starter: PipelineStarter = {
     async start(project, request) {
-      const reader = git.reader(project, request.user);
       const full = /^refs\/(heads|tags)\/(.+)$/.exec(request.ref);
       const name = full?.[2] ?? request.ref;
       const kind: "branch" | "tag" | undefined = full
@@ -152,11 +154,10 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       const resolved =
         request.sha && kind
           ? { ref: { kind, name }, sha: request.sha }
-          : await reader.resolveRef(name);
+          : await git.reader(project, request.user).resolveRef(name);
       if (!resolved || (kind && resolved.ref.kind !== kind))
         return { error: "Reference not found" };
-      const outcome = await triggerPipeline(triggerContext(), reader, {
-        project,
+      const outcome = await startAt(project, {
         source: request.source,
         ref: resolved.ref,
         sha: request.sha ?? resolved.sha,

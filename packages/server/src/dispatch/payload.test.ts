@@ -6,8 +6,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import type { JobPayload } from "@conveyor/protocol";
-import { REGISTRATION_TOKEN, startTestServer, type TestServer } from "../testing/server.js";
+import { registerRunner, requestJob, startTestServer, type TestServer } from "../testing/server.js";
 import { scopeMatches } from "./payload.js";
 
 test("environment scopes match as GitLab's wildcards do", () => {
@@ -35,12 +34,7 @@ describe("variables in payloads", () => {
     assert.equal((await put("TARGET", "review", { environment_scope: "review/*" })).status, 201);
     assert.equal((await put("TARGET", "prod", { environment_scope: "production" })).status, 201);
     assert.equal((await put("ONLY_PROTECTED", "yes", { protected: true })).status, 201);
-    const registered = await fetch(`${server.url}/api/v4/runners`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: REGISTRATION_TOKEN }),
-    });
-    const { token } = (await registered.json()) as { token: string };
+    const token = await registerRunner(server);
     const ci = [
       "plain:\n  script: [':']",
       "review:\n  script: [':']\n  environment: review/$CI_COMMIT_REF_SLUG",
@@ -52,13 +46,8 @@ describe("variables in payloads", () => {
 
     const seen = new Map<string, Record<string, string>>();
     await server.waitFor("six jobs", async () => {
-      const answer = await fetch(`${server.url}/api/v4/jobs/request`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ token }),
-      });
-      if (answer.status === 201) {
-        const job = (await answer.json()) as JobPayload;
+      const job = (await requestJob(server, token)).payload;
+      if (job) {
         const variables = Object.fromEntries(job.variables.map((v) => [v.key, v.value]));
         seen.set(`${job.git_info.ref}:${job.job_info.name}`, variables);
         await fetch(`${server.url}/api/v4/jobs/${job.id}`, {

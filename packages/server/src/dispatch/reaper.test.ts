@@ -6,16 +6,11 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { JobPayload } from "@conveyor/protocol";
-import { REGISTRATION_TOKEN, startTestServer, type TestServer } from "../testing/server.js";
+import { registerRunner, requestJob, startTestServer, type TestServer } from "../testing/server.js";
 
 async function takeJob(server: TestServer, token: string): Promise<JobPayload> {
   return server.waitFor("a job", async () => {
-    const answer = await fetch(`${server.url}/api/v4/jobs/request`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token }),
-    });
-    return answer.status === 201 ? ((await answer.json()) as JobPayload) : undefined;
+    return (await requestJob(server, token)).payload;
   });
 }
 
@@ -24,12 +19,7 @@ describe("silent runners", () => {
   let runnerToken: string;
   before(async () => {
     server = await startTestServer({ runnerSilenceSeconds: 1 });
-    const registered = await fetch(`${server.url}/api/v4/runners`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: REGISTRATION_TOKEN }),
-    });
-    runnerToken = ((await registered.json()) as { token: string }).token;
+    runnerToken = await registerRunner(server);
   });
   after(() => server.close());
 

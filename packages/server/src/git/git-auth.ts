@@ -24,7 +24,7 @@ import {
   type Store,
   type UserRecord,
 } from "../store/types.js";
-import { accessLevelOf } from "../store/access-level.js";
+import { accessLevelOf, readsCode } from "../store/access-level.js";
 import { tokenDigest } from "../util/tokens.js";
 
 export type GitService = "upload-pack" | "receive-pack";
@@ -59,13 +59,6 @@ const WRITE_SCOPES = new Set(["api", "write_repository"]);
 
 type Identity =
   { kind: "job"; job: JobRecord } | { kind: "user"; user: UserRecord; canPush: boolean };
-
-/** Whether a caller with `level` on the project may read its code (Reporter, or visibility). */
-export function readsCode(project: ProjectRecord, level: number, signedIn: boolean): boolean {
-  if (project.visibility === "public") return true;
-  if (project.visibility === "internal" && signedIn) return true;
-  return level >= ACCESS_LEVELS.reporter;
-}
 
 /** Whether the user (undefined: anonymous) may read the project's code. */
 export async function canReadCode(

@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
-import { REGISTRATION_TOKEN, startTestServer, type TestServer } from "../testing/server.js";
+import { registerRunner, requestJob, startTestServer, type TestServer } from "../testing/server.js";
 
 describe("version, metrics, OpenAPI", () => {
   let server: TestServer;
@@ -21,24 +21,13 @@ describe("version, metrics, OpenAPI", () => {
   });
 
   test("metrics count finished jobs, queue waits and runners online", async () => {
-    const registered = await fetch(`${server.url}/api/v4/runners`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ token: REGISTRATION_TOKEN }),
-    });
-    const { token } = (await registered.json()) as { token: string };
+    const token = await registerRunner(server);
     const project = await server.createProject("metered");
     await server.pushNew(project, { ".gitlab-ci.yml": "one:\n  script: [':']\n" });
-    const job = await server.waitFor("a job", async () => {
-      const answer = await fetch(`${server.url}/api/v4/jobs/request`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ token }),
-      });
-      return answer.status === 201
-        ? ((await answer.json()) as { id: number; token: string })
-        : undefined;
-    });
+    const job = await server.waitFor(
+      "a job",
+      async () => (await requestJob(server, token)).payload,
+    );
     await fetch(`${server.url}/api/v4/jobs/${job.id}`, {
       method: "PUT",
       headers: { "Content-Type": "application/json", "JOB-TOKEN": job.token },

@@ -6,8 +6,8 @@
  * any signed-in user.
  */
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { ACCESS_LEVELS, type ProjectRecord, type Store, type UserRecord } from "../store/types.js";
-import { accessLevelOf } from "../store/access-level.js";
+import type { ProjectRecord, Store, UserRecord } from "../store/types.js";
+import { accessLevelOf, readsCode } from "../store/access-level.js";
 import { userOf } from "./auth.js";
 
 export { accessLevelOf };
@@ -57,9 +57,7 @@ export function projectAccess(store: Store, clock: () => number): ProjectAccess 
         ? await store.projects.byId(Number(id))
         : await store.projects.byPath(decodeURIComponent(id));
       const granted = project ? await accessLevelOf(store, project, caller) : 0;
-      const visible =
-        granted >= ACCESS_LEVELS.reporter ||
-        (project !== undefined && project.visibility !== "private");
+      const visible = project !== undefined && readsCode(project, granted, true);
       if (!project || !visible) {
         sendError(reply, 404, "404 Project Not Found");
         return undefined;

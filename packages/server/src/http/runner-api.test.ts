@@ -8,7 +8,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { JobPayload } from "@conveyor/protocol";
-import { REGISTRATION_TOKEN, startTestServer, type TestServer } from "../testing/server.js";
+import { registerRunner, requestJob, startTestServer, type TestServer } from "../testing/server.js";
 
 const PIPELINE = `
 stages: [build, test]
@@ -29,42 +29,19 @@ interface Runner {
   ): Promise<{ status: number; payload?: JobPayload; lastUpdate: string }>;
 }
 
-async function registerRunner(
-  server: TestServer,
-  tags: string[],
-  runUntagged = true,
-): Promise<Runner> {
-  const response = await fetch(`${server.url}/api/v4/runners`, {
-    method: "POST",
-    headers: { "Content-Type": "application/json" },
-    body: JSON.stringify({
-      token: REGISTRATION_TOKEN,
-      tag_list: tags.join(","),
-      run_untagged: runUntagged,
-    }),
+async function runnerWith(server: TestServer, tags: string[], runUntagged = true): Promise<Runner> {
+  const token = await registerRunner(server, {
+    tag_list: tags.join(","),
+    run_untagged: runUntagged,
   });
-  assert.equal(response.status, 201);
-  const { token } = (await response.json()) as { token: string };
   assert.match(token, /^glrt-/);
   return {
     token,
-    async request(lastUpdate) {
-      const answer = await fetch(`${server.url}/api/v4/jobs/request`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({
-          token,
-          ...(lastUpdate ? { last_update: lastUpdate } : {}),
-          info: { name: "test-runner", executor: "shell", features: { trace_reset: true } },
-        }),
-      });
-      const text = await answer.text();
-      return {
-        status: answer.status,
-        lastUpdate: answer.headers.get("x-gitlab-last-update") ?? "",
-        ...(answer.status === 201 ? { payload: JSON.parse(text) as JobPayload } : {}),
-      };
-    },
+    request: (lastUpdate) =>
+      requestJob(server, token, {
+        ...(lastUpdate ? { last_update: lastUpdate } : {}),
+        info: { name: "test-runner", executor: "shell", features: { trace_reset: true } },
+      }),
   };
 }
 
@@ -124,8 +101,8 @@ describe("runner API", () => {
   after(() => server.close());
 
   test("a pushed pipeline runs through the protocol: tags, trace, artifacts, final states", async () => {
-    const tagged = await registerRunner(server, ["linux"], false);
-    const untaggedOnly = await registerRunner(server, []);
+    const tagged = await runnerWith(server, ["linux"], false);
+    const untaggedOnly = await runnerWith(server, []);
     const project = await server.createProject("protocol");
 
     // A runner that saw the current queue version is held until a job arrives.
@@ -218,7 +195,7 @@ describe("runner API", () => {
   });
 
   test("a failed job fails the pipeline; a retry through the API queues a new attempt", async () => {
-    const runner = await registerRunner(server, ["linux"]);
+    const runner = await runnerWith(server, ["linux"]);
     const project = await server.createProject("retry");
     await server.pushNew(project, { ".gitlab-ci.yml": "job:\n  script: [exit 1]\n" });
     const job = await server.waitFor("the job", async () => (await runner.request()).payload);
@@ -244,7 +221,7 @@ describe("runner API", () => {
   });
 
   test("cancel reaches the runner: Job-Status canceling on its next trace, canceled once it reports", async () => {
-    const runner = await registerRunner(server, ["linux"]);
+    const runner = await runnerWith(server, ["linux"]);
     const project = await server.createProject("cancel");
     await server.pushNew(project, { ".gitlab-ci.yml": "long:\n  script: [sleep 100]\n" });
     const job = await server.waitFor("the job", async () => (await runner.request()).payload);

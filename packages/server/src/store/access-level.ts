@@ -12,3 +12,10 @@ export async function accessLevelOf(
   if (user.admin) return ACCESS_LEVELS.owner;
   return (await store.projects.member(project.id, user.id))?.accessLevel ?? 0;
 }
+
+/** Whether a caller with `level` on the project may see it and read its code (Reporter, or its visibility). */
+export function readsCode(project: ProjectRecord, level: number, signedIn: boolean): boolean {
+  if (project.visibility === "public") return true;
+  if (project.visibility === "internal" && signedIn) return true;
+  return level >= ACCESS_LEVELS.reporter;
+}

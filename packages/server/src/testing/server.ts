@@ -9,6 +9,7 @@ import { execFile } from "node:child_process";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import type { JobPayload } from "@conveyor/protocol";
 import { commitFiles, createRepository, git } from "@conveyor/runner/testing";
 import { type ConveyorServer, type ServerOptions, startServer } from "../server.js";
 import { openTestStore } from "./stores.js";
@@ -174,6 +175,39 @@ export async function waitUntil<T>(
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
+}
+
+/** Registers a runner with the kit's registration token (legacy flow); answers its token. */
+export async function registerRunner(
+  server: Pick<TestServer, "url">,
+  settings: Record<string, unknown> = {},
+): Promise<string> {
+  const response = await fetch(`${server.url}/api/v4/runners`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token: REGISTRATION_TOKEN, ...settings }),
+  });
+  if (response.status !== 201) throw new Error(`registering a runner: ${response.status}`);
+  return ((await response.json()) as { token: string }).token;
+}
+
+/** One `POST /jobs/request` as a runner sends it; the payload when a job was given (201). */
+export async function requestJob(
+  server: Pick<TestServer, "url">,
+  token: string,
+  body: Record<string, unknown> = {},
+): Promise<{ status: number; payload?: JobPayload; lastUpdate: string }> {
+  const answer = await fetch(`${server.url}/api/v4/jobs/request`, {
+    method: "POST",
+    headers: { "Content-Type": "application/json" },
+    body: JSON.stringify({ token, ...body }),
+  });
+  const text = await answer.text();
+  return {
+    status: answer.status,
+    lastUpdate: answer.headers.get("x-gitlab-last-update") ?? "",
+    ...(answer.status === 201 ? { payload: JSON.parse(text) as JobPayload } : {}),
+  };
 }
 
 /** Pipeline statuses that end a pipeline. */
