@@ -49,6 +49,20 @@ export interface StepOutcome {
   systemError?: string;
 }
 
+/**
+ * How a job whose build directory is not this host's (a pod, possibly on another node) gets the
+ * files the runner core prepared on the host, and gives back what its steps wrote. The core
+ * checks out sources, restores caches and downloads artifacts under `hostBuildsDir`, calls
+ * `toJob` before the next step that runs after such a change, and calls `fromJob` after the last
+ * step (after_script included) before it archives caches and uploads artifacts.
+ */
+export interface WorkspaceTransfer {
+  /** Makes the job's `jobBuildsDir` hold what `hostBuildsDir` holds now. */
+  toJob(signal: AbortSignal): Promise<void>;
+  /** Makes `hostBuildsDir` hold what the job's `jobBuildsDir` holds now. */
+  fromJob(signal: AbortSignal): Promise<void>;
+}
+
 export interface ExecutorSession extends BuildDirs {
   /** The shell the scripts run in. */
   readonly shell: "bash" | "sh";
@@ -57,6 +71,11 @@ export interface ExecutorSession extends BuildDirs {
    * only print `Running on <host name>...`, so the runner prints it without starting a shell.
    */
   readonly hostName?: string;
+  /**
+   * Set when the job cannot see `hostBuildsDir` directly (Kubernetes); unset when the job's
+   * build directory is the host directory or a mount of it (shell, Docker).
+   */
+  readonly workspace?: WorkspaceTransfer;
   runStep(step: StepRequest): Promise<StepOutcome>;
   /** Removes everything prepare created. Idempotent; never throws. */
   cleanup(): Promise<void>;

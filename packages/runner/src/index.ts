@@ -6,6 +6,7 @@ export {
   type PrepareRequest,
   type StepOutcome,
   type StepRequest,
+  type WorkspaceTransfer,
 } from "./executor.js";
 export type { ArtifactStore, CacheStore, TraceSink } from "./ports.js";
 export * from "./job/index.js";

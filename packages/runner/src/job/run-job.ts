@@ -276,14 +276,37 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
     };
   };
 
-  const run = (
+  /**
+   * For executors whose job cannot see the host's build directory: set when the core changed
+   * files there (sources, caches, artifacts, file variables) since the job last received them,
+   * and when a step ran since the host last received the job's files.
+   */
+  let hostChanged = true;
+  let jobChanged = false;
+
+  const run = async (
     s: ExecutorSession,
     name: string,
     body: string,
     signal: AbortSignal,
     timeoutMs: number,
-  ): Promise<StepOutcome> =>
-    s.runStep({
+  ): Promise<StepOutcome> => {
+    if (s.workspace && hostChanged) {
+      try {
+        await s.workspace.toJob(signal);
+        hostChanged = false;
+      } catch (e) {
+        if (signal.aborted) return { exitCode: null, timedOut: false, canceled: true };
+        return {
+          exitCode: null,
+          timedOut: false,
+          canceled: false,
+          systemError: `copying the build directory into the job: ${messageOf(e)}`,
+        };
+      }
+    }
+    jobChanged = true;
+    return s.runStep({
       name,
       script: body,
       timeoutMs: Math.max(1, Math.min(timeoutMs, remainingMs())),
@@ -291,6 +314,7 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       killSignal: hard.signal,
       output: (chunk) => trace.write(chunk),
     });
+  };
 
   trace.write(runningWithLine(runner.version, runner.revision));
   if (runner.name) trace.line(`  on ${runner.name}`);
@@ -332,6 +356,7 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       await stage("prepare_script", async () => {
         try {
           await writeFileVariables(hostTmpDir, files);
+          hostChanged = true;
         } catch (e) {
           error = { kind: "system", message: messageOf(e) };
           return;
@@ -359,11 +384,13 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       await stage("get_sources", async () => {
         error = await getSourcesStage(s, variables, projectDir);
       });
+      hostChanged = true;
     }
 
     // restore_cache
     if (!error && cachesToRestore(payload)) {
       await stage("restore_cache", async () => {
+        hostChanged = true;
         try {
           await restoreCaches({
             job: payload,
@@ -380,6 +407,7 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
     // download_artifacts
     if (!error && dependenciesWithArtifacts(payload)) {
       await stage("download_artifacts", async () => {
+        hostChanged = true;
         try {
           await downloadArtifacts({
             job: payload,
@@ -398,6 +426,19 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
 
     // step_script, release, …, then after_script
     if (!error) await userScripts(s, variables, projectDir);
+
+    // The job's files back to the host, where caches and artifacts are collected.
+    if (prepared && !jobStop && s.workspace && jobChanged) {
+      await timed("download_build_dir", async () => {
+        try {
+          await s.workspace?.fromJob(job.signal);
+        } catch (e) {
+          if (jobStop) return;
+          trace.warning(`Failed to copy the build directory from the job: ${messageOf(e)}`);
+          error ??= { kind: "system", message: messageOf(e) };
+        }
+      });
+    }
 
     // archive_cache, upload_artifacts
     if (prepared && !jobStop) {
@@ -497,6 +538,7 @@ export async function runJob(o: RunJobOptions): Promise<JobRunOutcome> {
       if (failure) return failure;
     }
     try {
+      hostChanged = true;
       const result = await getSources({
         payload,
         settings,
