@@ -7,12 +7,16 @@
  *         bench/out/run-bench.json)
  *   dispatch  conveyor server with long-polling runners: dispatch latency, throughput, trace
  *         ingest (bench/dispatch.mjs → bench/out/dispatch-bench.json)
- *   all   all three, in that order (the default)
+ *   deploy  a rolling update of the shoppingapp seed manifests, apply → healthy: Conveyor's deploy
+ *         engine vs `kubectl apply` + `kubectl rollout status` (bench/deploy.mjs →
+ *         bench/out/deploy-bench.json; needs KUBECONFIG, skipped without)
+ *   all   all of them, in that order (the default)
  *
  * usage: node bench/run.mjs [plan|run|all] [flags]   (flags per benchmark: --help)
  * Flags that both benchmarks have (--runs, --warmup, --no-peer, --keep) apply to both under
  * `all`; the others only to their own. The exit code is 1 when either benchmark broke.
  */
+import { DEPLOY_FLAGS, DEPLOY_USAGE, deployBench } from "./deploy.mjs";
 import { DISPATCH_FLAGS, DISPATCH_USAGE, dispatchBench } from "./dispatch.mjs";
 import { parseFlags } from "./lib/args.mjs";
 import { PLAN_FLAGS, PLAN_USAGE, planBench } from "./plan.mjs";
@@ -22,15 +26,17 @@ const BENCHES = {
   plan: { flags: PLAN_FLAGS, run: planBench },
   run: { flags: RUN_FLAGS, run: runBench },
   dispatch: { flags: DISPATCH_FLAGS, run: dispatchBench },
+  deploy: { flags: DEPLOY_FLAGS, run: deployBench },
 };
 
 function usage() {
   return [
-    "usage: node bench/run.mjs [plan|run|dispatch|all] [flags]   (default: all, in that order)",
+    "usage: node bench/run.mjs [plan|run|dispatch|deploy|all] [flags]   (default: all, in that order)",
     "",
     ...PLAN_USAGE,
     ...RUN_USAGE,
     ...DISPATCH_USAGE,
+    ...DEPLOY_USAGE,
     "",
     "Under `all`, --runs, --warmup, --no-peer and --keep apply to both benchmarks.",
     "",
@@ -42,9 +48,9 @@ async function main(argv) {
     process.stdout.write(usage());
     return 0;
   }
-  const selected = ["plan", "run", "dispatch", "all"].includes(argv[0]) ? argv[0] : "all";
+  const selected = ["plan", "run", "dispatch", "deploy", "all"].includes(argv[0]) ? argv[0] : "all";
   const rest = selected === argv[0] ? argv.slice(1) : argv;
-  const names = selected === "all" ? ["plan", "run", "dispatch"] : [selected];
+  const names = selected === "all" ? ["plan", "run", "dispatch", "deploy"] : [selected];
   const spec = Object.assign({}, ...names.map((name) => BENCHES[name].flags));
   const given = parseFlags(rest, spec);
   let code = 0;

@@ -24,6 +24,11 @@ export interface ResourceSetSource {
   files: SourceFile[];
   /** Placeholder values (`image_id` → `registry/app:abc123`); helm: `--set key=value`. */
   values: Record<string, string>;
+  /**
+   * `helm` only: the release name and namespace `helm template` renders with (default name
+   * `conveyor`, no namespace: `.Release.Namespace` is then `default`).
+   */
+  release?: { name: string; namespace?: string };
 }
 
 /** A Kubernetes object as JSON (apiVersion, kind, metadata, …). */
@@ -39,6 +44,11 @@ export interface ObjectRef {
   kind: string;
   name: string;
   namespace?: string;
+  /**
+   * The object's UID when it was applied (inventories carry it): pruning deletes only the
+   * object with this UID, never one re-created under the same name by someone else.
+   */
+  uid?: string;
 }
 
 /** An immutable version of a resource set: what was rendered, addressed by its content. */
