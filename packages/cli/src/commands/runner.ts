@@ -1,7 +1,7 @@
 /**
  * `conveyor runner`: this host as a runner of a GitLab-compatible server (Conveyor's own or
  * GitLab), speaking GitLab's runner API (../shared/specs/runner-protocol.md) and running jobs
- * with Conveyor's runner core and its shell or Docker executor.
+ * with Conveyor's runner core and its shell, Docker or Kubernetes executor.
  * - `register` stores a runner in the configuration file: a `glrt-` token (a runner created on
  *   the server) is checked with `POST runners/verify` (§2.2) and stored as is; any other token is
  *   a registration token and `POST runners` (§2.1) creates the runner with the given tags.
@@ -10,6 +10,7 @@
  * - `verify` checks the stored tokens (§2.2); `unregister` removes runners (§2.3, §2.4).
  * The configuration file holds tokens; nothing here prints them.
  */
+import { createHash } from "node:crypto";
 import { homedir, hostname } from "node:os";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -28,7 +29,12 @@ import {
   runnerInfo,
   writeAgentConfig,
 } from "@conveyor/runner";
-import { type ExecutorName, makeExecutor } from "../executors.js";
+import {
+  EXECUTOR_NAMES,
+  type ExecutorChoice,
+  type ExecutorName,
+  makeExecutor,
+} from "../executors.js";
 import type { Io } from "../io.js";
 import { UsageError } from "../io.js";
 import { CONVEYOR_VERSION } from "../version.js";
@@ -43,10 +49,14 @@ commands:
   unregister  remove a runner from its server and from the config file
 
 conveyor runner register --url URL --token TOKEN [--tag TAG]... [--run-untagged]
-    [--executor shell|docker] [--docker-image IMAGE] [--name NAME] [--limit N]
+    [--executor shell|docker|kubernetes] [--docker-image IMAGE]
+    [--kubernetes-image IMAGE] [--kubernetes-namespace NAMESPACE] [--name NAME] [--limit N]
   A glrt- token (a runner created on the server) is checked and stored; its tags are set on
   the server. Any other token is a registration token: the runner is created with --tag and
   --run-untagged (untagged jobs are always taken when no tag is given).
+  The kubernetes executor runs each job in a pod of the cluster KUBECONFIG names (else
+  ~/.kube/config, else the service account of the pod the runner runs in); more settings go in
+  the file's [runners.kubernetes] table, as in gitlab-runner's config.toml.
 conveyor runner run [--url URL --token TOKEN [register's options]]
   With --url and --token, registers first when no runner for URL is configured.
   First SIGINT/SIGTERM: take no more jobs, let running ones finish (up to shutdown_timeout);
@@ -72,6 +82,8 @@ const RUN_OPTIONS = {
   "run-untagged": { type: "boolean" },
   executor: { type: "string" },
   "docker-image": { type: "string" },
+  "kubernetes-image": { type: "string" },
+  "kubernetes-namespace": { type: "string" },
   name: { type: "string" },
   limit: { type: "string" },
 } as const;
@@ -134,8 +146,8 @@ async function register(args: string[], io: Io, startHint = true): Promise<numbe
   if (!values.url) throw new UsageError("--url is required");
   if (!values.token) throw new UsageError("--token is required");
   const executor = (values.executor ?? "shell") as ExecutorName;
-  if (executor !== "shell" && executor !== "docker") {
-    throw new UsageError(`--executor takes shell or docker, got '${values.executor}'`);
+  if (!EXECUTOR_NAMES.includes(executor)) {
+    throw new UsageError(`--executor takes ${EXECUTOR_NAMES.join(", ")}, got '${values.executor}'`);
   }
   if (executor === "docker" && !values["docker-image"]) {
     throw new UsageError("--docker-image is required with --executor docker");
@@ -198,6 +210,11 @@ async function register(args: string[], io: Io, startHint = true): Promise<numbe
   if (credentials.id !== undefined) entry.id = credentials.id;
   if (credentials.tokenExpiresAt) entry.tokenExpiresAt = credentials.tokenExpiresAt;
   if (executor === "docker") entry.docker = { image: values["docker-image"]!, extra: {} };
+  if (executor === "kubernetes") {
+    entry.kubernetes = { build: {}, helper: {}, service: {}, extra: {} };
+    if (values["kubernetes-image"]) entry.kubernetes.image = values["kubernetes-image"];
+    if (values["kubernetes-namespace"]) entry.kubernetes.namespace = values["kubernetes-namespace"];
+  }
   config.runners.push(entry);
   if (fresh) config.concurrent = Math.max(config.concurrent, limit);
   try {
@@ -288,8 +305,9 @@ async function run(args: string[], io: Io): Promise<number> {
 }
 
 /** A runner's executor settings as the CLI's executor factory takes them. */
-function executorChoice(entry: RunnerEntry) {
+function executorChoice(entry: RunnerEntry): ExecutorChoice {
   const docker = entry.docker;
+  if (entry.executor === "kubernetes") return kubernetesChoice(entry);
   return {
     name: entry.executor,
     ...(entry.shell ? { shell: entry.shell } : {}),
@@ -311,6 +329,45 @@ function executorChoice(entry: RunnerEntry) {
         }
       : {}),
   };
+}
+
+/**
+ * `[runners.kubernetes]` as KubernetesExecutor options. The runner's id names its pods (its
+ * number on the server, else a digest of its token: never the token itself).
+ */
+function kubernetesChoice(entry: RunnerEntry): ExecutorChoice {
+  const k = entry.kubernetes;
+  const options: NonNullable<ExecutorChoice["kubernetes"]> = {
+    runnerId:
+      entry.id !== undefined
+        ? String(entry.id)
+        : createHash("sha256").update(entry.token).digest("hex").slice(0, 8),
+  };
+  if (k) {
+    if (k.namespace) options.namespace = k.namespace;
+    if (k.helperImage) options.helperImage = k.helperImage;
+    if (k.serviceAccount) options.serviceAccount = k.serviceAccount;
+    if (k.imagePullSecrets) options.imagePullSecrets = k.imagePullSecrets;
+    if (k.nodeSelector) options.nodeSelector = k.nodeSelector;
+    if (k.nodeTolerations) options.nodeTolerations = k.nodeTolerations;
+    // Passed through as written: the table uses the Kubernetes API's field names.
+    if (k.affinity) options.affinity = k.affinity as NonNullable<typeof options.affinity>;
+    if (k.privileged !== undefined) options.privileged = k.privileged;
+    if (k.pullPolicy) options.pullPolicy = k.pullPolicy;
+    if (k.allowedPullPolicies) options.allowedPullPolicies = k.allowedPullPolicies;
+    options.build = k.build;
+    options.helper = k.helper;
+    options.service = k.service;
+    if (k.volumes) options.volumes = k.volumes;
+    if (k.podLabels) options.podLabels = k.podLabels;
+    if (k.podAnnotations) options.podAnnotations = k.podAnnotations;
+    if (k.podTerminationGracePeriodSeconds !== undefined) {
+      options.terminationGracePeriodSeconds = k.podTerminationGracePeriodSeconds;
+    }
+    if (k.pollInterval !== undefined) options.pollIntervalMs = k.pollInterval * 1000;
+    if (k.pollTimeout !== undefined) options.pollTimeoutMs = k.pollTimeout * 1000;
+  }
+  return { name: "kubernetes", ...(k?.image ? { image: k.image } : {}), kubernetes: options };
 }
 
 async function verify(args: string[], io: Io): Promise<number> {

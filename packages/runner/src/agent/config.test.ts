@@ -102,6 +102,113 @@ describe("runner configuration (config.toml style)", () => {
     assert.equal(shell!.requestConcurrency, 1);
   });
 
+  it("reads [runners.kubernetes] as gitlab-runner writes it, and writes it back", async () => {
+    const text = `
+[[runners]]
+  url = "https://gitlab.example.com/"
+  token = "glrt-kube"
+  executor = "kubernetes"
+  [runners.kubernetes]
+    namespace = "ci"
+    image = "alpine:3.20"
+    helper_image = "registry.example.com/helper:1"
+    service_account = "ci-jobs"
+    image_pull_secrets = ["regcred"]
+    privileged = true
+    pull_policy = "if-not-present"
+    allowed_pull_policies = ["always", "if-not-present"]
+    cpu_request = "100m"
+    cpu_limit = 2
+    cpu_limit_overwrite_max_allowed = "4"
+    memory_request_overwrite_max_allowed = "2Gi"
+    helper_memory_limit = "128Mi"
+    service_cpu_request_overwrite_max_allowed = "500m"
+    poll_interval = 1
+    poll_timeout = 300
+    pod_termination_grace_period_seconds = 5
+    dns_policy = "none"
+    [runners.kubernetes.node_selector]
+      "kubernetes.io/arch" = "amd64"
+    [runners.kubernetes.node_tolerations]
+      "dedicated=ci" = "NoSchedule"
+    [runners.kubernetes.pod_labels]
+      team = "platform"
+    [runners.kubernetes.affinity.nodeAffinity.requiredDuringSchedulingIgnoredDuringExecution]
+      nodeSelectorTerms = [{ matchExpressions = [{ key = "zone", operator = "In", values = ["a"] }] }]
+    [[runners.kubernetes.volumes.pvc]]
+      name = "cache-claim"
+      mount_path = "/cache"
+    [[runners.kubernetes.volumes.host_path]]
+      name = "docker"
+      mount_path = "/var/run/docker.sock"
+      host_path = "/run/docker.sock"
+      read_only = true
+    [[runners.kubernetes.volumes.config_map]]
+      name = "settings"
+      mount_path = "/settings"
+      [runners.kubernetes.volumes.config_map.items]
+        "app.ini" = "app.ini"
+    [[runners.kubernetes.volumes.empty_dir]]
+      name = "scratch"
+      mount_path = "/scratch"
+      medium = "Memory"
+      size_limit = "1Gi"
+`;
+    const config = parseAgentConfig(text, FILE);
+    const kubernetes = config.runners[0]!.kubernetes!;
+    assert.equal(config.runners[0]!.executor, "kubernetes");
+    assert.deepEqual(kubernetes, {
+      namespace: "ci",
+      image: "alpine:3.20",
+      helperImage: "registry.example.com/helper:1",
+      serviceAccount: "ci-jobs",
+      imagePullSecrets: ["regcred"],
+      privileged: true,
+      pullPolicy: ["if-not-present"],
+      allowedPullPolicies: ["always", "if-not-present"],
+      build: {
+        cpuRequest: "100m",
+        cpuLimit: "2",
+        cpuLimitOverwriteMaxAllowed: "4",
+        memoryRequestOverwriteMaxAllowed: "2Gi",
+      },
+      helper: { memoryLimit: "128Mi" },
+      service: { cpuRequestOverwriteMaxAllowed: "500m" },
+      pollInterval: 1,
+      pollTimeout: 300,
+      podTerminationGracePeriodSeconds: 5,
+      nodeSelector: { "kubernetes.io/arch": "amd64" },
+      nodeTolerations: { "dedicated=ci": "NoSchedule" },
+      podLabels: { team: "platform" },
+      affinity: {
+        nodeAffinity: {
+          requiredDuringSchedulingIgnoredDuringExecution: {
+            nodeSelectorTerms: [
+              { matchExpressions: [{ key: "zone", operator: "In", values: ["a"] }] },
+            ],
+          },
+        },
+      },
+      volumes: {
+        pvc: [{ name: "cache-claim", mountPath: "/cache" }],
+        hostPath: [
+          {
+            name: "docker",
+            mountPath: "/var/run/docker.sock",
+            hostPath: "/run/docker.sock",
+            readOnly: true,
+          },
+        ],
+        configMap: [{ name: "settings", mountPath: "/settings", items: { "app.ini": "app.ini" } }],
+        emptyDir: [{ name: "scratch", mountPath: "/scratch", medium: "Memory", sizeLimit: "1Gi" }],
+      },
+      extra: { dns_policy: "none" },
+    });
+    const file = join(dir, "kubernetes.toml");
+    await writeAgentConfig(file, config);
+    assert.deepEqual(await readAgentConfig(file), config);
+  });
+
   it("applies the defaults to an empty file", () => {
     const config = parseAgentConfig("", FILE);
     assert.deepEqual(config, emptyConfig());
@@ -110,8 +217,23 @@ describe("runner configuration (config.toml style)", () => {
   for (const [what, text, message] of [
     [
       "an unknown executor",
-      `[[runners]]\nurl = "http://x"\ntoken = "t"\nexecutor = "kubernetes"`,
-      `${FILE}: runners[0].executor must be "shell" or "docker", got "kubernetes"`,
+      `[[runners]]\nurl = "http://x"\ntoken = "t"\nexecutor = "custom"`,
+      `${FILE}: runners[0].executor must be "shell" or "docker" or "kubernetes", got "custom"`,
+    ],
+    [
+      "a resource that is not a quantity",
+      `[[runners]]\nurl = "http://x"\ntoken = "t"\nexecutor = "kubernetes"\n[runners.kubernetes]\ncpu_limit = "lots"`,
+      `${FILE}: runners[0].kubernetes.cpu_limit must be a Kubernetes quantity such as "500m" or "1Gi", got "lots"`,
+    ],
+    [
+      "a volume without a mount path",
+      `[[runners]]\nurl = "http://x"\ntoken = "t"\nexecutor = "kubernetes"\n[[runners.kubernetes.volumes.pvc]]\nname = "claim"`,
+      `${FILE}: runners[0].kubernetes.volumes.pvc[0].mount_path is required`,
+    ],
+    [
+      "a node selector that is not a table of strings",
+      `[[runners]]\nurl = "http://x"\ntoken = "t"\nexecutor = "kubernetes"\n[runners.kubernetes]\nnode_selector = "zone=a"`,
+      `${FILE}: runners[0].kubernetes.node_selector must be a table of strings, got "zone=a"`,
     ],
     [
       "a missing token",

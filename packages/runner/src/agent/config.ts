@@ -3,8 +3,15 @@
  * (https://docs.gitlab.com/runner/configuration/advanced-configuration/): global `concurrent`,
  * `check_interval`, `shutdown_timeout`; one `[[runners]]` table per registered runner with
  * `name`, `url`, `id`, `token`, `executor`, `limit`, `request_concurrency`, `builds_dir`,
- * `cache_dir`, `shell`, `output_limit` and a `[runners.docker]` table (`image`, `privileged`,
- * `services_privileged`, `volumes`, `pull_policy`, `wait_for_services_timeout`, `user`).
+ * `cache_dir`, `shell`, `output_limit`, a `[runners.docker]` table (`image`, `privileged`,
+ * `services_privileged`, `volumes`, `pull_policy`, `wait_for_services_timeout`, `user`) and a
+ * `[runners.kubernetes]` table (https://docs.gitlab.com/runner/executors/kubernetes/#configuration-settings:
+ * `namespace`, `image`, `helper_image`, `service_account`, `image_pull_secrets`, `node_selector`,
+ * `node_tolerations`, `affinity`, `privileged`, `pull_policy`, `allowed_pull_policies`, the
+ * `[helper_|service_]{cpu,memory}_{request,limit}[_overwrite_max_allowed]` resources,
+ * `poll_interval`, `poll_timeout`, `pod_labels`, `pod_annotations`,
+ * `pod_termination_grace_period_seconds`, and `[[runners.kubernetes.volumes.<kind>]]` for `pvc`,
+ * `host_path`, `config_map`, `secret`, `empty_dir`).
  * Defaults follow runner-protocol.md §6.1. Keys this module does not know are kept and written
  * back. Validation errors name the file and the field. The file holds tokens: it is written
  * atomically with mode 0600 (its folder 0700 when created).
@@ -14,13 +21,15 @@ import { chmod, mkdir, open, readFile, rename, rm } from "node:fs/promises";
 import { dirname, join, basename } from "node:path";
 import { parse, stringify, TomlError } from "smol-toml";
 
-export type ExecutorName = "shell" | "docker";
+export type ExecutorName = "shell" | "docker" | "kubernetes";
 export type ShellName = "bash" | "sh";
 export type PullPolicyName = "always" | "if-not-present" | "never";
 
-export const EXECUTORS: readonly ExecutorName[] = ["shell", "docker"];
+export const EXECUTORS: readonly ExecutorName[] = ["shell", "docker", "kubernetes"];
 const SHELLS: readonly ShellName[] = ["bash", "sh"];
 const PULL_POLICIES: readonly PullPolicyName[] = ["always", "if-not-present", "never"];
+/** https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/ */
+const QUANTITY = /^[+-]?(\d+(\.\d*)?|\.\d+)(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
 /** §6.1 defaults. */
 export const DEFAULT_CONCURRENT = 1;
@@ -39,6 +48,69 @@ export interface DockerSettings {
   /** Seconds. */
   waitForServicesTimeout?: number;
   user?: string;
+  /** Keys not known here, written back as they were. */
+  extra: Record<string, unknown>;
+}
+
+/** Requests, limits and the most a job may override them to (Kubernetes quantities). */
+export interface KubernetesResourceSettings {
+  cpuRequest?: string;
+  cpuLimit?: string;
+  memoryRequest?: string;
+  memoryLimit?: string;
+  cpuRequestOverwriteMaxAllowed?: string;
+  cpuLimitOverwriteMaxAllowed?: string;
+  memoryRequestOverwriteMaxAllowed?: string;
+  memoryLimitOverwriteMaxAllowed?: string;
+}
+
+/** One `[[runners.kubernetes.volumes.<kind>]]` entry. */
+export interface KubernetesVolumeSettings {
+  name: string;
+  mountPath: string;
+  readOnly?: boolean;
+  subPath?: string;
+  /** `host_path` volumes: the node's path (default the mount path). */
+  hostPath?: string;
+  /** `config_map` and `secret` volumes: key → path. */
+  items?: Record<string, string>;
+  /** `empty_dir` volumes. */
+  medium?: string;
+  sizeLimit?: string;
+}
+
+/** `[runners.kubernetes]`. */
+export interface KubernetesSettings {
+  namespace?: string;
+  /** Image for jobs without `image:`. */
+  image?: string;
+  helperImage?: string;
+  serviceAccount?: string;
+  imagePullSecrets?: string[];
+  nodeSelector?: Record<string, string>;
+  nodeTolerations?: Record<string, string>;
+  /** A Kubernetes `Affinity` object, with the API's field names, passed to the pod as it is. */
+  affinity?: Record<string, unknown>;
+  privileged?: boolean;
+  pullPolicy?: PullPolicyName[];
+  allowedPullPolicies?: PullPolicyName[];
+  build: KubernetesResourceSettings;
+  helper: KubernetesResourceSettings;
+  service: KubernetesResourceSettings;
+  volumes?: {
+    pvc?: KubernetesVolumeSettings[];
+    hostPath?: KubernetesVolumeSettings[];
+    configMap?: KubernetesVolumeSettings[];
+    secret?: KubernetesVolumeSettings[];
+    emptyDir?: KubernetesVolumeSettings[];
+  };
+  /** Seconds. */
+  pollInterval?: number;
+  /** Seconds. */
+  pollTimeout?: number;
+  podLabels?: Record<string, string>;
+  podAnnotations?: Record<string, string>;
+  podTerminationGracePeriodSeconds?: number;
   /** Keys not known here, written back as they were. */
   extra: Record<string, unknown>;
 }
@@ -67,6 +139,7 @@ export interface RunnerEntry {
   /** Log size limit in KiB (default 4096). */
   outputLimit?: number;
   docker?: DockerSettings;
+  kubernetes?: KubernetesSettings;
   extra: Record<string, unknown>;
 }
 
@@ -121,6 +194,7 @@ const RUNNER_KEYS = new Set([
   "shell",
   "output_limit",
   "docker",
+  "kubernetes",
 ]);
 const DOCKER_KEYS = new Set([
   "image",
@@ -130,6 +204,55 @@ const DOCKER_KEYS = new Set([
   "pull_policy",
   "wait_for_services_timeout",
   "user",
+]);
+
+const RESOURCE_KINDS = [
+  ["build", ""],
+  ["helper", "helper_"],
+  ["service", "service_"],
+] as const;
+const RESOURCE_FIELDS = [
+  ["cpuRequest", "cpu_request"],
+  ["cpuLimit", "cpu_limit"],
+  ["memoryRequest", "memory_request"],
+  ["memoryLimit", "memory_limit"],
+  ["cpuRequestOverwriteMaxAllowed", "cpu_request_overwrite_max_allowed"],
+  ["cpuLimitOverwriteMaxAllowed", "cpu_limit_overwrite_max_allowed"],
+  ["memoryRequestOverwriteMaxAllowed", "memory_request_overwrite_max_allowed"],
+  ["memoryLimitOverwriteMaxAllowed", "memory_limit_overwrite_max_allowed"],
+] as const;
+const KUBERNETES_STRINGS = [
+  ["namespace", "namespace"],
+  ["image", "image"],
+  ["helperImage", "helper_image"],
+  ["serviceAccount", "service_account"],
+] as const;
+const KUBERNETES_MAPS = [
+  ["nodeSelector", "node_selector"],
+  ["nodeTolerations", "node_tolerations"],
+  ["podLabels", "pod_labels"],
+  ["podAnnotations", "pod_annotations"],
+] as const;
+const VOLUME_KINDS = [
+  ["pvc", "pvc"],
+  ["hostPath", "host_path"],
+  ["configMap", "config_map"],
+  ["secret", "secret"],
+  ["emptyDir", "empty_dir"],
+] as const;
+const KUBERNETES_KEYS = new Set<string>([
+  ...KUBERNETES_STRINGS.map(([, key]) => key),
+  ...KUBERNETES_MAPS.map(([, key]) => key),
+  ...RESOURCE_KINDS.flatMap(([, prefix]) => RESOURCE_FIELDS.map(([, key]) => `${prefix}${key}`)),
+  "image_pull_secrets",
+  "affinity",
+  "privileged",
+  "pull_policy",
+  "allowed_pull_policies",
+  "poll_interval",
+  "poll_timeout",
+  "pod_termination_grace_period_seconds",
+  "volumes",
 ]);
 
 /** Reads fields of one table, throwing ConfigError naming `file` and the field. */
@@ -186,6 +309,54 @@ class Fields {
       this.fail(key, `must be a list of strings, got ${show(value)}`);
     }
     return value as string[];
+  }
+
+  /** A Kubernetes quantity: a string (`500m`, `1Gi`) or a number. */
+  quantity(key: string): string | undefined {
+    const value = this.table[key];
+    if (value === undefined || value === "") return undefined;
+    if (typeof value === "number" && Number.isFinite(value) && value >= 0) return String(value);
+    if (typeof value !== "string" || !QUANTITY.test(value)) {
+      this.fail(key, `must be a Kubernetes quantity such as "500m" or "1Gi", got ${show(value)}`);
+    }
+    return value;
+  }
+
+  /** A table of strings (`node_selector`, `pod_labels`, …). */
+  stringMap(key: string): Record<string, string> | undefined {
+    const value = this.table[key];
+    if (value === undefined) return undefined;
+    if (!isTable(value) || Object.values(value).some((v) => typeof v !== "string")) {
+      this.fail(key, `must be a table of strings, got ${show(value)}`);
+    }
+    return { ...(value as Record<string, string>) };
+  }
+
+  /** One pull policy or a list of them (gitlab-runner accepts both). */
+  pullPolicies(key: string): PullPolicyName[] | undefined {
+    const raw = this.table[key];
+    if (raw === undefined) return undefined;
+    const list = typeof raw === "string" ? [raw] : raw;
+    if (
+      !Array.isArray(list) ||
+      list.some((p) => !(PULL_POLICIES as readonly unknown[]).includes(p))
+    ) {
+      this.fail(
+        key,
+        `must be "always", "if-not-present" or "never" (or a list of them), got ${show(raw)}`,
+      );
+    }
+    return list as PullPolicyName[];
+  }
+
+  /** A list of tables (`[[…]]`). */
+  tables(key: string): Table[] | undefined {
+    const value = this.table[key];
+    if (value === undefined) return undefined;
+    if (!Array.isArray(value) || !value.every(isTable)) {
+      this.fail(key, `must be a list of tables ([[…]]), got ${show(value)}`);
+    }
+    return value as Table[];
   }
 
   /** A date (TOML datetime or ISO string) as ISO 8601; the zero time counts as unset. */
@@ -271,6 +442,8 @@ function parseRunner(file: string, index: number, table: Table): RunnerEntry {
   if (outputLimit !== undefined) entry.outputLimit = outputLimit;
   const docker = f.table_("docker");
   if (docker !== undefined) entry.docker = parseDocker(file, index, docker);
+  const kubernetes = f.table_("kubernetes");
+  if (kubernetes !== undefined) entry.kubernetes = parseKubernetes(file, index, kubernetes);
   return entry;
 }
 
@@ -285,26 +458,130 @@ function parseDocker(file: string, index: number, table: Table): DockerSettings 
   if (servicesPrivileged !== undefined) settings.servicesPrivileged = servicesPrivileged;
   const volumes = f.strings("volumes");
   if (volumes !== undefined) settings.volumes = volumes;
-  // gitlab-runner accepts one policy or a list.
-  const rawPolicy = table.pull_policy;
-  if (rawPolicy !== undefined) {
-    const list = typeof rawPolicy === "string" ? [rawPolicy] : rawPolicy;
-    if (
-      !Array.isArray(list) ||
-      list.some((p) => !(PULL_POLICIES as readonly unknown[]).includes(p))
-    ) {
-      f.fail(
-        "pull_policy",
-        `must be "always", "if-not-present" or "never" (or a list of them), got ${show(rawPolicy)}`,
-      );
-    }
-    settings.pullPolicy = list as PullPolicyName[];
-  }
+  const pullPolicy = f.pullPolicies("pull_policy");
+  if (pullPolicy !== undefined) settings.pullPolicy = pullPolicy;
   const wait = f.integer("wait_for_services_timeout", Number.MIN_SAFE_INTEGER);
   if (wait !== undefined) settings.waitForServicesTimeout = wait;
   const user = f.string("user");
   if (user !== undefined) settings.user = user;
   return settings;
+}
+
+function parseKubernetes(file: string, index: number, table: Table): KubernetesSettings {
+  const prefix = `runners[${index}].kubernetes.`;
+  const f = new Fields(file, prefix, table);
+  const settings: KubernetesSettings = {
+    build: {},
+    helper: {},
+    service: {},
+    extra: extraOf(table, KUBERNETES_KEYS),
+  };
+  for (const [field, key] of KUBERNETES_STRINGS) {
+    const value = f.string(key);
+    if (value !== undefined) settings[field] = value;
+  }
+  for (const [field, key] of KUBERNETES_MAPS) {
+    const value = f.stringMap(key);
+    if (value !== undefined) settings[field] = value;
+  }
+  for (const [kind, kindPrefix] of RESOURCE_KINDS) {
+    for (const [field, key] of RESOURCE_FIELDS) {
+      const value = f.quantity(`${kindPrefix}${key}`);
+      if (value !== undefined) settings[kind][field] = value;
+    }
+  }
+  const pullSecrets = f.strings("image_pull_secrets");
+  if (pullSecrets !== undefined) settings.imagePullSecrets = pullSecrets;
+  const affinity = f.table_("affinity");
+  // A plain copy: the TOML reader's tables have no prototype.
+  if (affinity !== undefined) settings.affinity = JSON.parse(JSON.stringify(affinity)) as Table;
+  const privileged = f.boolean("privileged");
+  if (privileged !== undefined) settings.privileged = privileged;
+  const pullPolicy = f.pullPolicies("pull_policy");
+  if (pullPolicy !== undefined) settings.pullPolicy = pullPolicy;
+  const allowed = f.pullPolicies("allowed_pull_policies");
+  if (allowed !== undefined) settings.allowedPullPolicies = allowed;
+  const pollInterval = f.integer("poll_interval", 1);
+  if (pollInterval !== undefined) settings.pollInterval = pollInterval;
+  const pollTimeout = f.integer("poll_timeout", 1);
+  if (pollTimeout !== undefined) settings.pollTimeout = pollTimeout;
+  const grace = f.integer("pod_termination_grace_period_seconds", 0);
+  if (grace !== undefined) settings.podTerminationGracePeriodSeconds = grace;
+  const volumes = f.table_("volumes");
+  if (volumes !== undefined) {
+    const v = new Fields(file, `${prefix}volumes.`, volumes);
+    settings.volumes = {};
+    for (const [kind, key] of VOLUME_KINDS) {
+      const list = v.tables(key);
+      if (list === undefined) continue;
+      settings.volumes[kind] = list.map((entry, i) =>
+        parseVolume(new Fields(file, `${prefix}volumes.${key}[${i}].`, entry)),
+      );
+    }
+  }
+  return settings;
+}
+
+function parseVolume(f: Fields): KubernetesVolumeSettings {
+  const mountPath = f.string("mount_path", true)!;
+  if (!mountPath.startsWith("/"))
+    f.fail("mount_path", `must be an absolute path, got ${show(mountPath)}`);
+  const volume: KubernetesVolumeSettings = { name: f.string("name", true)!, mountPath };
+  const readOnly = f.boolean("read_only");
+  if (readOnly !== undefined) volume.readOnly = readOnly;
+  const subPath = f.string("sub_path");
+  if (subPath !== undefined) volume.subPath = subPath;
+  const hostPath = f.string("host_path");
+  if (hostPath !== undefined) volume.hostPath = hostPath;
+  const items = f.stringMap("items");
+  if (items !== undefined) volume.items = items;
+  const medium = f.string("medium");
+  if (medium !== undefined) volume.medium = medium;
+  const sizeLimit = f.quantity("size_limit");
+  if (sizeLimit !== undefined) volume.sizeLimit = sizeLimit;
+  return volume;
+}
+
+function kubernetesTable(k: KubernetesSettings): Table {
+  const table: Table = {};
+  for (const [field, key] of KUBERNETES_STRINGS) if (k[field]) table[key] = k[field];
+  if (k.imagePullSecrets) table.image_pull_secrets = k.imagePullSecrets;
+  if (k.privileged !== undefined) table.privileged = k.privileged;
+  if (k.pullPolicy) table.pull_policy = k.pullPolicy;
+  if (k.allowedPullPolicies) table.allowed_pull_policies = k.allowedPullPolicies;
+  for (const [kind, kindPrefix] of RESOURCE_KINDS) {
+    for (const [field, key] of RESOURCE_FIELDS) {
+      const value = k[kind][field];
+      if (value !== undefined) table[`${kindPrefix}${key}`] = value;
+    }
+  }
+  if (k.pollInterval !== undefined) table.poll_interval = k.pollInterval;
+  if (k.pollTimeout !== undefined) table.poll_timeout = k.pollTimeout;
+  if (k.podTerminationGracePeriodSeconds !== undefined) {
+    table.pod_termination_grace_period_seconds = k.podTerminationGracePeriodSeconds;
+  }
+  Object.assign(table, k.extra);
+  for (const [field, key] of KUBERNETES_MAPS) if (k[field]) table[key] = k[field];
+  if (k.affinity) table.affinity = k.affinity;
+  if (k.volumes) {
+    const volumes: Table = {};
+    for (const [kind, key] of VOLUME_KINDS) {
+      const list = k.volumes[kind];
+      if (!list) continue;
+      volumes[key] = list.map((v) => {
+        const entry: Table = { name: v.name, mount_path: v.mountPath };
+        if (v.readOnly !== undefined) entry.read_only = v.readOnly;
+        if (v.subPath) entry.sub_path = v.subPath;
+        if (v.hostPath) entry.host_path = v.hostPath;
+        if (v.medium) entry.medium = v.medium;
+        if (v.sizeLimit) entry.size_limit = v.sizeLimit;
+        if (v.items) entry.items = v.items;
+        return entry;
+      });
+    }
+    table.volumes = volumes;
+  }
+  return table;
 }
 
 /** The configuration as TOML, known keys first, unknown keys kept. */
@@ -348,6 +625,7 @@ function runnerTable(entry: RunnerEntry): Table {
     Object.assign(docker, d.extra);
     table.docker = docker;
   }
+  if (entry.kubernetes) table.kubernetes = kubernetesTable(entry.kubernetes);
   return table;
 }
 

@@ -5,7 +5,9 @@
  * against the shell executor (bash, dash, busybox) and container executors. It checks exit codes,
  * captured output, errexit, after_script's `CI_JOB_STATUS`, file variables, quoting, masking of
  * a secret split across output chunks, timeouts and cancels that also stop background children,
- * and an idempotent cleanup.
+ * and an idempotent cleanup. For a session with a `workspace` (the job cannot see the host's
+ * build directory) the suite hands the files it writes on the host to the job with `toJob`, and
+ * takes the job's files back with `fromJob` before it looks at them on the host.
  */
 import assert from "node:assert/strict";
 import { mkdir, mkdtemp, readFile, rm, stat } from "node:fs/promises";
@@ -103,6 +105,7 @@ export function executorContract(
         runner: { version: "test", arch: "linux/amd64" },
       });
       await writeFileVariables(tmpDirOf(hostProjectDir), fileVariables(variables));
+      await session.workspace?.toJob(new AbortController().signal);
     });
 
     after(async () => {
@@ -123,6 +126,12 @@ export function executorContract(
         output: (chunk) => chunks.push(Buffer.from(chunk)),
       });
       return { outcome, output: Buffer.concat(chunks).toString("utf8"), chunks };
+    }
+
+    /** A file's size on the host after the job's files were taken back, -1 when missing. */
+    async function hostSizeOf(path: string): Promise<number> {
+      await session.workspace?.fromJob(new AbortController().signal);
+      return sizeOf(path);
     }
 
     const commands = (list: string[]) =>
@@ -256,11 +265,11 @@ export function executorContract(
       assert.equal(outcome.timedOut, true);
       assert.equal(outcome.exitCode, null);
       const file = join(hostProjectDir, ticks);
-      assert.ok((await sizeOf(file)) > 0, "the background child ran");
+      assert.ok((await hostSizeOf(file)) > 0, "the background child ran");
       await sleep(200);
-      const size = await sizeOf(file);
+      const size = await hostSizeOf(file);
       await sleep(400);
-      assert.equal(await sizeOf(file), size, "the background child was stopped");
+      assert.equal(await hostSizeOf(file), size, "the background child was stopped");
     });
 
     it("stops a step on cancel, children included", async () => {
@@ -271,15 +280,15 @@ export function executorContract(
         commands([`(while :; do echo tick >> ${ticks}; sleep 0.1; done) &`, "sleep 1000"]),
         { signal: cancel.signal },
       );
-      await waitFor(async () => (await sizeOf(file)) > 0);
+      await waitFor(async () => (await hostSizeOf(file)) > 0);
       cancel.abort();
       const { outcome } = await running;
       assert.equal(outcome.canceled, true);
       assert.equal(outcome.exitCode, null);
       await sleep(200);
-      const size = await sizeOf(file);
+      const size = await hostSizeOf(file);
       await sleep(400);
-      assert.equal(await sizeOf(file), size, "the background child was stopped");
+      assert.equal(await hostSizeOf(file), size, "the background child was stopped");
     });
 
     it("returns at once for a step canceled before it starts", async () => {
