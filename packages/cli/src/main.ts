@@ -13,6 +13,7 @@ commands:
   run [JOB...]  run the pipeline (or some of its jobs) on this machine
   server        host git repositories, run pipelines on push, serve runners
   runner        register a runner with a server and run its jobs
+  deploy        push resource sets and deploy them to environments through a server
 
 Run 'conveyor <command> --help' for the options of a command.
 `;
@@ -25,6 +26,7 @@ const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
   run: async (args, io) => (await import("./commands/run.js")).runCommand(args, io),
   server: async (args, io) => (await import("./commands/server.js")).serverCommand(args, io),
   runner: async (args, io) => (await import("./commands/runner.js")).runnerCommand(args, io),
+  deploy: async (args, io) => (await import("./commands/deploy.js")).deployCommand(args, io),
 };
 
 export async function main(argv: string[], io: Io): Promise<number> {

@@ -4,3 +4,4 @@ export { SecretBox } from "./secrets/secret-box.js";
 export { newToken, tokenDigest } from "./util/tokens.js";
 export type * from "./store/types.js";
 export { openStore } from "./store/index.js";
+export { RESTART_MESSAGE as DEPLOYMENT_RESTART_MESSAGE } from "./deploy/index.js";

@@ -7,8 +7,10 @@ import { mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
+import type { Deployer } from "@conveyor/deploy";
 import Fastify, { type FastifyInstance } from "fastify";
 import { FileBlobs } from "./blobs/file-blobs.js";
+import { type DeploySystem, registerDeploySystem } from "./deploy/index.js";
 import { JobRequests } from "./dispatch/job-request.js";
 import { startReaper } from "./dispatch/reaper.js";
 import { type GitHosting, openGitHosting, Repositories } from "./git/index.js";
@@ -60,6 +62,16 @@ export interface ServerOptions {
   version?: string;
   /** Where the server says what it did; `level` defaults to info. */
   log?: (line: string, level?: "info" | "error") => void;
+  /**
+   * The deploy engine (`createDeployer()` of @conveyor/deploy, given by the composition root);
+   * undefined: the deploy routes that render, diff or apply answer 503 "deploy engine not
+   * configured", while GitLab's deployments API and job deployments still work.
+   */
+  deployer?: Deployer;
+  /** How long an apply waits for the objects to become healthy (ms); default 10 minutes. */
+  deployTimeoutMs?: number;
+  /** Longest hold of a deployment log long poll (ms); default 20 s. */
+  deployLogHoldMs?: number;
 }
 
 export interface ConveyorServer {
@@ -80,10 +92,13 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   await bootstrapRoot(store, options.rootToken, clock());
 
   const metrics = new ServerMetrics(store, clock);
+  // Assigned below, before the first event can reach the coordinator (load only replays).
+  const deployment: { system?: DeploySystem } = {};
   const coordinator = new Coordinator({
     store,
     clock,
     onJobsChanged: (changes) => {
+      deployment.system?.followJobs(changes);
       for (const change of changes) {
         if (change.finishedAt !== undefined && change.status)
           metrics.jobsFinished.inc({ status: change.status });
@@ -207,6 +222,20 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   registerVariablesApi(app, { store, clock, secrets });
   registerRunnersApi(app, restOptions);
   registerEnvironmentsApi(app, restOptions);
+  const deploys = registerDeploySystem(app, {
+    store,
+    clock,
+    secrets,
+    get serverUrl() {
+      return urlOf();
+    },
+    applyTimeoutMs: options.deployTimeoutMs ?? 10 * 60_000,
+    log,
+    ...(options.deployer ? { deployer: options.deployer } : {}),
+    ...(options.deployLogHoldMs !== undefined ? { logHoldMs: options.deployLogHoldMs } : {}),
+  });
+  deployment.system = deploys;
+  await deploys.start();
   metrics.mount(app);
   const version = { version: options.version ?? "0.0.0-dev", revision: "conveyor" };
   app.get("/api/v4/version", async () => version);
@@ -284,6 +313,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       stopReaper();
       await scheduler.stop();
       coordinator.close();
+      await deploys.close();
       await app.close();
       await git.close();
       await store.close();

@@ -29,6 +29,8 @@ Secrets not given are made on first start and kept in DIR, readable by you only:
   DIR/secret.key           encrypts CI/CD variables at rest (or $CONVEYOR_SECRET_KEY)
   DIR/root.token           the root administrator's personal access token (PRIVATE-TOKEN)
   DIR/registration.token   registers runners: conveyor runner run --url URL --token "$(cat …)"
+Deploys (conveyor deploy) render kustomizations with kubectl and charts with helm from PATH,
+or $CONVEYOR_KUBECTL and $CONVEYOR_HELM.
 `;
 
 const ROOT_TOKEN_FILE = "root.token";
@@ -55,7 +57,14 @@ export async function serverCommand(args: string[], io: Io): Promise<number> {
     io.env.CONVEYOR_ROOT_TOKEN ??
     (await secretIn(dataDir, ROOT_TOKEN_FILE, () => newToken("personal")));
   const database = values.database ?? io.env.CONVEYOR_DATABASE;
+  // The deploy engine renders with kubectl (kustomize) and helm from PATH unless told otherwise.
+  const { createDeployer } = await import("@conveyor/deploy");
+  const deployer = createDeployer({
+    ...(io.env.CONVEYOR_KUBECTL ? { kubectl: io.env.CONVEYOR_KUBECTL } : {}),
+    ...(io.env.CONVEYOR_HELM ? { helm: io.env.CONVEYOR_HELM } : {}),
+  });
   const server = await startServer({
+    deployer,
     dataDir,
     secretKey:
       io.env.CONVEYOR_SECRET_KEY ??

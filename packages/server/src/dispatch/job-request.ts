@@ -9,6 +9,7 @@ import type { JobPayload } from "@conveyor/protocol";
 import type { Coordinator } from "../pipelines/coordinator.js";
 import type { JobRecord, RunnerRecord } from "../store/types.js";
 import { newToken, tokenDigest } from "../util/tokens.js";
+import { recordJobDeployment } from "../deploy/job-deployments.js";
 import { environmentOfJob, rememberDeployment } from "./environments.js";
 import { type PayloadContext, payloadFor } from "./payload.js";
 import { runnerMatches } from "./runner-match.js";
@@ -93,7 +94,17 @@ export class JobRequests {
           payload,
           Date.now(),
         );
-        if (environment) await rememberDeployment(payloads.store, job.id, environment, payload);
+        if (environment) {
+          await rememberDeployment(payloads.store, job.id, environment, payload);
+          await recordJobDeployment(
+            payloads.store,
+            job,
+            host.record,
+            environment,
+            payload,
+            Date.now(),
+          );
+        }
         return { assigned: { payload, job }, passed };
       } catch (error) {
         await this.failUnsent(job);

@@ -1,13 +1,20 @@
 /**
- * Environments over the REST API (docs: api/environments): list, get, create, stop, delete.
- * Jobs with `environment:` create theirs when they start (see dispatch/environments.ts); a
- * stopped environment can be deleted, an available one cannot.
+ * Environments over the REST API (docs: api/environments, https://docs.gitlab.com/api/environments/):
+ * list, get, create, update (PUT), stop, delete. Jobs with `environment:` create theirs when
+ * they start (see dispatch/environments.ts); a stopped environment can be deleted, an available
+ * one cannot. Conveyor's deploy engine adds: `cluster_id` and `kubernetes_namespace` (GitLab's
+ * name for an environment's namespace) say where it deploys, `impersonate` applies as the
+ * requesting user, `protected` keeps deploys to Maintainers, and `pinned_version` shows a
+ * rollback's pin. Setting the cluster fields needs Maintainer.
  */
 import { environmentSlug } from "@conveyor/pipeline";
 import type { FastifyInstance, FastifyReply } from "fastify";
+import { EntityLoader } from "../deploy/entities.js";
 import {
   ACCESS_LEVELS,
+  type EnvironmentChange,
   type EnvironmentRecord,
+  type ProjectRecord,
   type Store,
   StoreConflict,
 } from "../store/types.js";
@@ -16,6 +23,7 @@ import { pageOf, projectAccess, sendError } from "./project-access.js";
 export interface EnvironmentsApiOptions {
   store: Store;
   clock: () => number;
+  readonly serverUrl: string;
 }
 
 const TIERS = new Set(["production", "staging", "testing", "development", "other"]);
@@ -36,8 +44,58 @@ export function environmentEntity(environment: EnvironmentRecord) {
       environment.lastDeploymentJobId === undefined
         ? null
         : { deployable: { id: environment.lastDeploymentJobId } },
+    cluster_id: environment.clusterId ?? null,
+    kubernetes_namespace: environment.namespace ?? null,
+    impersonate: environment.impersonate,
+    protected: environment.protected,
+    pinned: environment.pinnedVersionId !== undefined,
   };
 }
+
+/** The entity with its last successful deployment and its pin, read through `loader`. */
+export async function environmentView(loader: EntityLoader, environment: EnvironmentRecord) {
+  const extras = await loader.environmentExtras(environment);
+  const base = environmentEntity(environment);
+  return { ...base, ...extras, last_deployment: extras.last_deployment ?? base.last_deployment };
+}
+
+/**
+ * The deploy settings in a create or update body, checked: the cluster must be the project's
+ * or the instance's. Answers the change, or the 400 message.
+ */
+async function deploySettings(
+  store: Store,
+  project: ProjectRecord,
+  body: Record<string, unknown>,
+): Promise<{ change: EnvironmentChange } | { error: string }> {
+  const change: EnvironmentChange = {};
+  if ("cluster_id" in body) {
+    if (body.cluster_id === null || body.cluster_id === "") change.clusterId = undefined;
+    else {
+      const cluster = await store.clusters.byId(Number(body.cluster_id));
+      if (!cluster || (cluster.projectId !== undefined && cluster.projectId !== project.id))
+        return { error: "cluster_id names no cluster of this project or instance" };
+      change.clusterId = cluster.id;
+    }
+  }
+  if ("kubernetes_namespace" in body) {
+    const namespace = body.kubernetes_namespace;
+    if (namespace === null || namespace === "") change.namespace = undefined;
+    else if (
+      typeof namespace !== "string" ||
+      !/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/.test(namespace)
+    )
+      // A namespace is a DNS label (RFC 1123): kubernetes.io/docs/concepts/overview/working-with-objects/names
+      return { error: "kubernetes_namespace must be a DNS label (lowercase letters, digits, -)" };
+    else change.namespace = namespace;
+  }
+  for (const flag of ["impersonate", "protected"] as const) {
+    if (flag in body) change[flag] = body[flag] === true || body[flag] === "true";
+  }
+  return { change };
+}
+
+const DEPLOY_FIELDS = ["cluster_id", "kubernetes_namespace", "impersonate", "protected"];
 
 type EnvironmentParams = { Params: { id: string; environment_id: string } };
 
@@ -47,6 +105,13 @@ export function registerEnvironmentsApi(
 ): void {
   const { store, clock } = options;
   const access = projectAccess(store, clock);
+  const loader = () => new EntityLoader(store, options.serverUrl);
+  const views = async (environments: EnvironmentRecord[]) => {
+    const load = loader();
+    const out = [];
+    for (const environment of environments) out.push(await environmentView(load, environment));
+    return out;
+  };
 
   const environmentOf = async (
     request: Parameters<typeof access.project>[0] & { params: { environment_id: string } },
@@ -74,14 +139,14 @@ export function registerEnvironmentsApi(
       .filter((e) => name === undefined || e.name === name)
       .filter((e) => search === undefined || e.name.includes(search))
       .filter((e) => states === undefined || e.state === states);
-    return pageOf(request, reply, matching, "").map(environmentEntity);
+    return views(pageOf(request, reply, matching, ""));
   });
 
   app.get<EnvironmentParams>(
     "/api/v4/projects/:id/environments/:environment_id",
     async (request, reply) => {
       const environment = await environmentOf(request, reply, ACCESS_LEVELS.reporter);
-      return environment ? environmentEntity(environment) : reply;
+      return environment ? environmentView(loader(), environment) : reply;
     },
   );
 
@@ -101,6 +166,10 @@ export function registerEnvironmentsApi(
         (e) => e.name === name,
       );
       if (existing) return reply.code(400).send({ message: { name: ["has already been taken"] } });
+      const settings = await deploySettings(store, found.project, body);
+      if ("error" in settings) return sendError(reply, 400, `400 Bad request - ${settings.error}`);
+      if (Object.keys(settings.change).length > 0 && found.level < ACCESS_LEVELS.maintainer)
+        return sendError(reply, 403, "403 Forbidden - deploy settings need Maintainer");
       try {
         const environment = await store.environments.ensure(
           {
@@ -113,12 +182,42 @@ export function registerEnvironmentsApi(
           },
           clock(),
         );
-        return reply.code(201).send(environmentEntity(environment));
+        const configured =
+          Object.keys(settings.change).length > 0
+            ? ((await store.environments.update(environment.id, settings.change, clock())) ??
+              environment)
+            : environment;
+        return reply.code(201).send(await environmentView(loader(), configured));
       } catch (error) {
         if (error instanceof StoreConflict)
           return reply.code(400).send({ message: { name: ["has already been taken"] } });
         throw error;
       }
+    },
+  );
+
+  app.put<EnvironmentParams>(
+    "/api/v4/projects/:id/environments/:environment_id",
+    async (request, reply) => {
+      const found = await access.project(request, reply, ACCESS_LEVELS.developer);
+      if (!found) return reply;
+      const environment = await environmentOf(request, reply, ACCESS_LEVELS.developer);
+      if (!environment) return reply;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const settings = await deploySettings(store, found.project, body);
+      if ("error" in settings) return sendError(reply, 400, `400 Bad request - ${settings.error}`);
+      if (DEPLOY_FIELDS.some((field) => field in body) && found.level < ACCESS_LEVELS.maintainer)
+        return sendError(reply, 403, "403 Forbidden - deploy settings need Maintainer");
+      const change: EnvironmentChange = { ...settings.change };
+      if (typeof body.external_url === "string")
+        change.externalUrl = body.external_url === "" ? undefined : body.external_url;
+      if (typeof body.tier === "string") {
+        if (!TIERS.has(body.tier))
+          return reply.code(400).send({ message: { tier: ["is not included in the list"] } });
+        change.tier = body.tier;
+      }
+      const updated = await store.environments.update(environment.id, change, clock());
+      return updated ? environmentView(loader(), updated) : reply;
     },
   );
 
@@ -132,7 +231,7 @@ export function registerEnvironmentsApi(
         { state: "stopped" },
         clock(),
       );
-      return stopped ? environmentEntity(stopped) : reply;
+      return stopped ? environmentView(loader(), stopped) : reply;
     },
   );
 

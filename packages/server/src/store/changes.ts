@@ -5,7 +5,8 @@
  * leaves its column alone.
  */
 import type {
-  EnvironmentRecord,
+  DeploymentChange,
+  EnvironmentChange,
   JobChange,
   ProjectRecord,
   RunnerRecord,
@@ -81,9 +82,48 @@ export const SCHEDULE_COLUMNS: Columns<ScheduleRecord> = {
   lastPipelineId: { column: "last_pipeline_id", nullable: true },
 };
 
-export const ENVIRONMENT_COLUMNS: Columns<EnvironmentRecord> = {
+export const ENVIRONMENT_COLUMNS: Columns<EnvironmentChange> = {
   externalUrl: { column: "external_url", nullable: true },
   tier: { column: "tier" },
   state: { column: "state" },
   lastDeploymentJobId: { column: "last_deployment_job_id", nullable: true },
+  clusterId: { column: "cluster_id", nullable: true },
+  namespace: { column: "namespace", nullable: true },
+  impersonate: { column: "impersonate" },
+  protected: { column: "protected" },
+  pinnedVersionId: { column: "pinned_version_id", nullable: true },
+};
+
+/** `updatedAt` is stamped by the update; `engine` follows `source` (see deploymentEngineFlag). */
+export const DEPLOYMENT_COLUMNS: Columns<DeploymentChange> = {
+  status: { column: "status" },
+  source: { column: "source" },
+  versionId: { column: "version_id", nullable: true },
+  objects: { column: "objects", nullable: true, json: true },
+  inventory: { column: "inventory", nullable: true, json: true },
+  message: { column: "message", nullable: true },
+  startedAt: { column: "started_at", nullable: true },
+  finishedAt: { column: "finished_at", nullable: true },
+  userId: { column: "user_id", nullable: true },
+};
+
+/** A deployment change's assignments, with the `engine` column when the source changes. */
+export function deploymentAssignments(
+  change: DeploymentChange,
+  isEngine: (source: NonNullable<DeploymentChange["source"]>) => boolean,
+): Assignment[] {
+  const set = assignments(change, DEPLOYMENT_COLUMNS);
+  if (change.source !== undefined) set.push({ column: "engine", value: isEngine(change.source) });
+  return set;
+}
+
+/** The ORDER BY of a deployment list (a whitelist: never a caller's text). */
+export const DEPLOYMENT_ORDER: Record<string, string> = {
+  id: "id",
+  iid: "iid",
+  created_at: "created_at",
+  updated_at: "updated_at",
+  // NULLs sort alike in both databases (SQLite puts them first, PostgreSQL last).
+  finished_at: "coalesce(finished_at, 0)",
+  ref: "coalesce(ref, '')",
 };

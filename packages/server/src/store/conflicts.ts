@@ -44,6 +44,31 @@ const RULES: readonly UniqueRule[] = [
     message: "environment name is taken in this project",
   },
   {
+    name: "clusters_name_key",
+    sqliteColumns: "index 'clusters_name_key'",
+    message: "cluster name is taken in this project",
+  },
+  {
+    name: "resource_sets_project_name_key",
+    sqliteColumns: "resource_sets.project_id, resource_sets.name",
+    message: "resource set name is taken in this project",
+  },
+  {
+    name: "resource_set_versions_digest_key",
+    sqliteColumns: "resource_set_versions.resource_set_id, resource_set_versions.digest",
+    message: "resource set version digest is taken",
+  },
+  {
+    name: "deployments_project_iid_key",
+    sqliteColumns: "deployments.project_id, deployments.iid",
+    message: "deployment iid is taken in this project",
+  },
+  {
+    name: "deployment_log_pkey",
+    sqliteColumns: "deployment_log.deployment_id, deployment_log.seq",
+    message: "deployment log line is taken",
+  },
+  {
     name: "pipelines_project_iid_key",
     sqliteColumns: "pipelines.project_id, pipelines.iid",
     message: "pipeline iid is taken in this project",

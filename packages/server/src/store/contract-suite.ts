@@ -10,6 +10,7 @@ import { describe, test } from "node:test";
 import type { EngineEvent } from "@conveyor/engine";
 import { planYaml } from "@conveyor/engine/testing";
 import type { PipelineEvent, Plan } from "@conveyor/pipeline";
+import { deployStoreContract } from "./contract-suite-deploy.js";
 import { openStore, storeTarget } from "./index.js";
 import {
   ACCESS_LEVELS,
@@ -1623,6 +1624,8 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
             externalUrl: "https://x.example.test",
             tier: "development",
             state: "available",
+            impersonate: false,
+            protected: false,
             createdAt: NOW,
             updatedAt: NOW,
           });
@@ -1693,6 +1696,8 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
           assert.deepEqual(await store.environments.ofProject(project.id), []);
         }));
     });
+
+    describe("deploy system", () => deployStoreContract({ withStore, open, reopen }));
 
     describe("persistence", () => {
       test("close and open the same target: the data is there, events in order", async () => {

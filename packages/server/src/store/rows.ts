@@ -8,12 +8,17 @@ import type { EngineEvent } from "@conveyor/engine";
 import type {
   AccessTokenRecord,
   ArtifactRecord,
+  ClusterRecord,
+  DeploymentRecord,
   EnvironmentRecord,
   InboundHookRecord,
   JobRecord,
   MemberRecord,
+  NewDeployment,
   PipelineRecord,
   ProjectRecord,
+  ResourceSetRecord,
+  ResourceSetVersionRecord,
   RunnerRecord,
   ScheduleRecord,
   TriggerTokenRecord,
@@ -277,14 +282,149 @@ export function environmentFrom(row: Row): EnvironmentRecord {
       slug: str(row.slug),
       tier: str(row.tier),
       state: str(row.state) as EnvironmentRecord["state"],
+      impersonate: bool(row.impersonate),
+      protected: bool(row.protected),
       createdAt: num(row.created_at),
       updatedAt: num(row.updated_at),
     },
     {
       externalUrl: optStr(row.external_url),
       lastDeploymentJobId: optNum(row.last_deployment_job_id),
+      clusterId: optNum(row.cluster_id),
+      namespace: optStr(row.namespace),
+      pinnedVersionId: optNum(row.pinned_version_id),
     },
   );
+}
+
+export function clusterFrom(row: Row): ClusterRecord {
+  return withOptional<ClusterRecord>(
+    {
+      id: num(row.id),
+      name: str(row.name),
+      credentialKind: str(row.credential_kind) as ClusterRecord["credentialKind"],
+      credentialsCiphertext: str(row.credentials_ciphertext),
+      createdAt: num(row.created_at),
+    },
+    { projectId: optNum(row.project_id) },
+  );
+}
+
+export function resourceSetFrom(row: Row): ResourceSetRecord {
+  return {
+    id: num(row.id),
+    projectId: num(row.project_id),
+    name: str(row.name),
+    description: str(row.description),
+    createdAt: num(row.created_at),
+  };
+}
+
+export function resourceSetVersionFrom(row: Row): ResourceSetVersionRecord {
+  return withOptional<ResourceSetVersionRecord>(
+    {
+      id: num(row.id),
+      resourceSetId: num(row.resource_set_id),
+      projectId: num(row.project_id),
+      digest: str(row.digest),
+      rendered: json(row.rendered),
+      createdAt: num(row.created_at),
+    },
+    {
+      userId: optNum(row.user_id),
+      jobId: optNum(row.job_id),
+      pipelineId: optNum(row.pipeline_id),
+      ref: optStr(row.ref),
+      sha: optStr(row.sha),
+    },
+  );
+}
+
+export function deploymentFrom(row: Row): DeploymentRecord {
+  const optJson = (value: unknown) =>
+    value === null || value === undefined ? undefined : json(value);
+  return withOptional<DeploymentRecord>(
+    {
+      id: num(row.id),
+      projectId: num(row.project_id),
+      iid: num(row.iid),
+      environmentId: num(row.environment_id),
+      status: str(row.status) as DeploymentRecord["status"],
+      source: str(row.source) as DeploymentRecord["source"],
+      tag: bool(row.tag),
+      createdAt: num(row.created_at),
+      updatedAt: num(row.updated_at),
+    },
+    {
+      ref: optStr(row.ref),
+      sha: optStr(row.sha),
+      userId: optNum(row.user_id),
+      jobId: optNum(row.job_id),
+      pipelineId: optNum(row.pipeline_id),
+      versionId: optNum(row.version_id),
+      objects: optJson(row.objects),
+      inventory: optJson(row.inventory),
+      message: optStr(row.message),
+      startedAt: optNum(row.started_at),
+      finishedAt: optNum(row.finished_at),
+    },
+  );
+}
+
+/** The columns of a deployment row in the order `deploymentValues` gives them. */
+export const DEPLOYMENT_INSERT_COLUMNS = [
+  "project_id",
+  "iid",
+  "environment_id",
+  "status",
+  "source",
+  "engine",
+  "ref",
+  "sha",
+  "tag",
+  "user_id",
+  "job_id",
+  "pipeline_id",
+  "version_id",
+  "objects",
+  "inventory",
+  "message",
+  "created_at",
+  "updated_at",
+  "started_at",
+  "finished_at",
+] as const;
+
+/** A new deployment as the values of DEPLOYMENT_INSERT_COLUMNS. */
+export function deploymentValues(
+  deployment: NewDeployment,
+  iid: number,
+  engine: boolean,
+  now: number,
+): unknown[] {
+  const optJson = (value: unknown) => (value === undefined ? null : JSON.stringify(value));
+  return [
+    deployment.projectId,
+    iid,
+    deployment.environmentId,
+    deployment.status,
+    deployment.source,
+    engine,
+    orNull(deployment.ref),
+    orNull(deployment.sha),
+    deployment.tag,
+    orNull(deployment.userId),
+    orNull(deployment.jobId),
+    orNull(deployment.pipelineId),
+    orNull(deployment.versionId),
+    optJson(deployment.objects),
+    optJson(deployment.inventory),
+    orNull(deployment.message),
+    now,
+    now,
+    orNull(deployment.startedAt),
+    orNull(deployment.finishedAt),
+  ];
 }
 
 /** The columns of a job row in the order `jobValues` gives them. */

@@ -12,6 +12,7 @@
 import type { EngineEvent, JobStatus, PipelineStatus } from "@conveyor/engine";
 import type { PipelineEvent, Plan } from "@conveyor/pipeline";
 import type { FailureReason } from "@conveyor/protocol";
+import type { ObjectRef, ObjectResult, RenderedVersion } from "@conveyor/deploy";
 
 export interface UserRecord {
   id: number;
@@ -290,11 +291,162 @@ export interface EnvironmentRecord {
   state: "available" | "stopping" | "stopped";
   /** The job of the last successful deployment. */
   lastDeploymentJobId?: number;
+  /** The cluster Conveyor's deploy engine applies to (a project's or an instance cluster). */
+  clusterId?: number;
+  /** The namespace for namespaced objects that name none (GitLab's `kubernetes_namespace`). */
+  namespace?: string;
+  /** Apply as the requesting user (Kubernetes impersonation) instead of the cluster's identity. */
+  impersonate: boolean;
+  /** Only Maintainers (and above) may deploy here. */
+  protected: boolean;
+  /**
+   * Set by a rollback: the environment stays on this resource set version, and deploys of
+   * other versions are refused until someone unpins it.
+   */
+  pinnedVersionId?: number;
   createdAt: number;
   updatedAt: number;
 }
 
-export type NewEnvironment = Omit<EnvironmentRecord, "id" | "createdAt" | "updatedAt">;
+export type NewEnvironment = Omit<
+  EnvironmentRecord,
+  "id" | "createdAt" | "updatedAt" | "impersonate" | "protected"
+> &
+  Partial<Pick<EnvironmentRecord, "impersonate" | "protected">>;
+
+/** Environment fields a later change may set (a field present with `undefined` clears it). */
+export type EnvironmentChange = Partial<
+  Pick<
+    EnvironmentRecord,
+    | "externalUrl"
+    | "tier"
+    | "state"
+    | "lastDeploymentJobId"
+    | "clusterId"
+    | "namespace"
+    | "impersonate"
+    | "protected"
+    | "pinnedVersionId"
+  >
+>;
+
+/**
+ * A Kubernetes cluster registered for a project or, without `projectId`, for the instance.
+ * Its credentials (`ClusterCredentials` as JSON) are sealed by the server's secret box.
+ */
+export interface ClusterRecord {
+  id: number;
+  projectId?: number;
+  name: string;
+  /** `kubeconfig` or `token` (server, token and CA): how the credentials reach the cluster. */
+  credentialKind: "kubeconfig" | "token";
+  credentialsCiphertext: string;
+  createdAt: number;
+}
+
+export type NewCluster = Omit<ClusterRecord, "id" | "createdAt">;
+
+/** A named set of Kubernetes manifests of a project (`conveyor deploy push`). */
+export interface ResourceSetRecord {
+  id: number;
+  projectId: number;
+  name: string;
+  description: string;
+  createdAt: number;
+}
+
+export type NewResourceSet = Omit<ResourceSetRecord, "id" | "createdAt">;
+
+/** An immutable version of a resource set, addressed by `rendered.digest`. */
+export interface ResourceSetVersionRecord {
+  id: number;
+  resourceSetId: number;
+  projectId: number;
+  digest: string;
+  /** The source files and the objects they rendered to, exactly as pushed. */
+  rendered: RenderedVersion;
+  /** Who pushed it: a person, or the job whose token pushed it (with its pipeline and commit). */
+  userId?: number;
+  jobId?: number;
+  pipelineId?: number;
+  ref?: string;
+  sha?: string;
+  createdAt: number;
+}
+
+export type NewResourceSetVersion = Omit<ResourceSetVersionRecord, "id" | "createdAt" | "digest">;
+
+/** GitLab's deployment statuses (docs: api/deployments, "status"). */
+export type DeploymentStatus = "created" | "running" | "success" | "failed" | "canceled";
+
+/**
+ * Where a deployment comes from:
+ * - `job`: a CI job with `environment:` deploying with its own scripts (status follows the job);
+ * - `api`: GitLab's "create a deployment" (`POST /projects/:id/deployments`), status set by PUT;
+ * - `deploy`, `rollback`, `redeploy`: a resource set version applied by Conveyor's deploy engine.
+ */
+export type DeploymentSource = "job" | "api" | "deploy" | "rollback" | "redeploy";
+
+/** The sources whose deployments Conveyor's deploy engine applies (one at a time per environment). */
+export const ENGINE_SOURCES: readonly DeploymentSource[] = ["deploy", "rollback", "redeploy"];
+
+export interface DeploymentRecord {
+  id: number;
+  projectId: number;
+  /** Per-project sequence number, as GitLab's `iid`. */
+  iid: number;
+  environmentId: number;
+  status: DeploymentStatus;
+  source: DeploymentSource;
+  ref?: string;
+  sha?: string;
+  tag: boolean;
+  userId?: number;
+  jobId?: number;
+  pipelineId?: number;
+  /** The resource set version applied (engine deployments). */
+  versionId?: number;
+  /** Per-object results of the apply. */
+  objects?: ObjectResult[];
+  /** What the apply left in the cluster: the next apply's previous inventory. */
+  inventory?: ObjectRef[];
+  /** Why it failed or was canceled, in a sentence. */
+  message?: string;
+  createdAt: number;
+  updatedAt: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export type NewDeployment = Omit<DeploymentRecord, "id" | "iid" | "createdAt" | "updatedAt">;
+
+export type DeploymentChange = Partial<
+  Pick<
+    DeploymentRecord,
+    | "status"
+    | "source"
+    | "versionId"
+    | "objects"
+    | "inventory"
+    | "message"
+    | "startedAt"
+    | "finishedAt"
+    | "userId"
+  >
+>;
+
+export type DeploymentOrder = "id" | "iid" | "created_at" | "updated_at" | "finished_at" | "ref";
+
+export interface DeploymentFilter {
+  environmentId?: number;
+  status?: DeploymentStatus;
+  /** Default `id`. */
+  orderBy?: DeploymentOrder;
+  /** Default `asc` (as GitLab's list). */
+  sort?: "asc" | "desc";
+  limit?: number;
+  offset?: number;
+}
 
 export interface UserStore {
   create(user: NewUser, now: number): Promise<UserRecord>;
@@ -461,12 +613,88 @@ export interface EnvironmentStore {
   ofProject(projectId: number): Promise<EnvironmentRecord[]>;
   update(
     id: number,
-    change: Partial<
-      Pick<EnvironmentRecord, "externalUrl" | "tier" | "state" | "lastDeploymentJobId">
-    >,
+    change: EnvironmentChange,
     now: number,
   ): Promise<EnvironmentRecord | undefined>;
   delete(id: number): Promise<void>;
+}
+
+export interface ClusterStore {
+  /** Rejects with a StoreConflict when the project (or the instance) has a cluster of that name. */
+  create(cluster: NewCluster, now: number): Promise<ClusterRecord>;
+  byId(id: number): Promise<ClusterRecord | undefined>;
+  /** A project's clusters; the instance's when projectId is undefined. */
+  list(projectId?: number): Promise<ClusterRecord[]>;
+  /** Environments using the cluster forget it. */
+  delete(id: number): Promise<void>;
+}
+
+export interface ResourceSetStore {
+  /** Rejects with a StoreConflict when the project has a set of that name. */
+  create(set: NewResourceSet, now: number): Promise<ResourceSetRecord>;
+  /** Creates the set or answers the existing one with that name (unchanged). */
+  ensure(set: NewResourceSet, now: number): Promise<ResourceSetRecord>;
+  byId(id: number): Promise<ResourceSetRecord | undefined>;
+  byName(projectId: number, name: string): Promise<ResourceSetRecord | undefined>;
+  ofProject(projectId: number): Promise<ResourceSetRecord[]>;
+  /** Deletes the set with its versions (pinned environments are unpinned). */
+  delete(id: number): Promise<void>;
+  /**
+   * Stores a version unless the set has one with the same digest; answers the stored version
+   * and whether this call created it.
+   */
+  addVersion(
+    version: NewResourceSetVersion,
+    now: number,
+  ): Promise<{ version: ResourceSetVersionRecord; created: boolean }>;
+  versionById(id: number): Promise<ResourceSetVersionRecord | undefined>;
+  version(resourceSetId: number, digest: string): Promise<ResourceSetVersionRecord | undefined>;
+  /** Newest first. */
+  versions(
+    resourceSetId: number,
+    window?: { limit?: number; offset?: number },
+  ): Promise<ResourceSetVersionRecord[]>;
+}
+
+export interface DeploymentStore {
+  /** Allocates the project's next iid. */
+  create(deployment: NewDeployment, now: number): Promise<DeploymentRecord>;
+  byId(id: number): Promise<DeploymentRecord | undefined>;
+  ofJob(jobId: number): Promise<DeploymentRecord[]>;
+  list(projectId: number, filter?: DeploymentFilter): Promise<DeploymentRecord[]>;
+  /**
+   * Applies the change (stamping `updatedAt`); with `from`, only while the status is one of
+   * those (answers undefined otherwise, writing nothing).
+   */
+  update(
+    id: number,
+    change: DeploymentChange,
+    now: number,
+    from?: readonly DeploymentStatus[],
+  ): Promise<DeploymentRecord | undefined>;
+  /**
+   * Starts the environment's oldest `created` engine deployment (status `running`,
+   * `startedAt`), unless one of its engine deployments is running already.
+   */
+  startNext(environmentId: number, now: number): Promise<DeploymentRecord | undefined>;
+  /** Environments with `created` engine deployments, by id. */
+  queuedEnvironments(): Promise<number[]>;
+  /** Engine deployments in `running`, oldest first. */
+  running(): Promise<DeploymentRecord[]>;
+  /** The environment's newest `success` deployment (of the engine only, when `engineOnly`). */
+  lastSuccessful(
+    environmentId: number,
+    engineOnly?: boolean,
+  ): Promise<DeploymentRecord | undefined>;
+  /**
+   * The environment's current inventory: that of its newest finished engine deployment that
+   * recorded one (a failed apply records what it left in the cluster too).
+   */
+  lastInventory(environmentId: number): Promise<DeploymentRecord | undefined>;
+  /** Appends log lines in order; answers the log's length in lines after the append. */
+  appendLog(deploymentId: number, lines: readonly string[]): Promise<number>;
+  /** Lines [from, from + limit) of the log. */
+  log(deploymentId: number, from?: number, limit?: number): Promise<string[]>;
 }
 
 export interface Store {
@@ -485,6 +713,9 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly hooks: InboundHookStore;
   readonly environments: EnvironmentStore;
+  readonly clusters: ClusterStore;
+  readonly resourceSets: ResourceSetStore;
+  readonly deployments: DeploymentStore;
   close(): Promise<void>;
 }
 

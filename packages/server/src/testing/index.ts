@@ -2,3 +2,4 @@
 export { createTestSchema, openTestStore, TEST_DATABASE_ENV, type TestStore } from "./stores.js";
 export * from "./peers.js";
 export * from "./server.js";
+export { FakeDeployer } from "./fake-deployer.js";

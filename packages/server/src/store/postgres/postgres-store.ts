@@ -5,6 +5,7 @@
  */
 import type { Store } from "../types.js";
 import { PgAccessTokens, PgProjects, PgRunners, PgUsers } from "./accounts.js";
+import { PgClusters, PgDeployments, PgResourceSets } from "./deploy.js";
 import { migratePostgres } from "./migrations.js";
 import { PgArtifacts, PgJobs, PgPipelines, PgTraces } from "./pipelines.js";
 import { createPool } from "./pool.js";
@@ -42,6 +43,9 @@ export async function openPostgresStore(url: string): Promise<Store> {
     schedules: new PgSchedules(pool),
     hooks: new PgHooks(pool),
     environments: new PgEnvironments(pool),
+    clusters: new PgClusters(pool),
+    resourceSets: new PgResourceSets(pool),
+    deployments: new PgDeployments(pool),
     close() {
       closing ??= pool.end();
       return closing;

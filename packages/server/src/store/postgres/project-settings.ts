@@ -14,6 +14,7 @@ import {
   variableFrom,
 } from "../rows.js";
 import type {
+  EnvironmentChange,
   EnvironmentRecord,
   EnvironmentStore,
   InboundHookRecord,
@@ -282,8 +283,9 @@ export class PgEnvironments implements EnvironmentStore {
     const created = await one(
       this.pool,
       `INSERT INTO environments (project_id, name, slug, external_url, tier, state,
-         last_deployment_job_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         last_deployment_job_id, cluster_id, namespace, impersonate, protected,
+         pinned_version_id, created_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
        ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
       environment.projectId,
       environment.name,
@@ -292,6 +294,11 @@ export class PgEnvironments implements EnvironmentStore {
       environment.tier,
       environment.state,
       orNull(environment.lastDeploymentJobId),
+      orNull(environment.clusterId),
+      orNull(environment.namespace),
+      environment.impersonate ?? false,
+      environment.protected ?? false,
+      orNull(environment.pinnedVersionId),
       now,
     );
     // ON CONFLICT DO NOTHING returns no row for an existing environment: it is read instead
@@ -324,9 +331,7 @@ export class PgEnvironments implements EnvironmentStore {
 
   async update(
     id: number,
-    change: Partial<
-      Pick<EnvironmentRecord, "externalUrl" | "tier" | "state" | "lastDeploymentJobId">
-    >,
+    change: EnvironmentChange,
     now: number,
   ): Promise<EnvironmentRecord | undefined> {
     const set = assignments(change, ENVIRONMENT_COLUMNS);

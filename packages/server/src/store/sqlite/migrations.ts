@@ -268,6 +268,101 @@ CREATE INDEX environments_last_deployment ON environments (last_deployment_job_i
   WHERE last_deployment_job_id IS NOT NULL;
 `,
   },
+  {
+    version: 2,
+    name: "deploy system: clusters, resource sets and versions, deployments with their logs",
+    sql: `
+-- Kubernetes clusters of a project, or of the instance (project_id NULL); credentials sealed.
+CREATE TABLE clusters (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  credential_kind TEXT NOT NULL,
+  credentials_ciphertext TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX clusters_name_key ON clusters (coalesce(project_id, 0), name);
+CREATE INDEX clusters_project ON clusters (project_id);
+
+CREATE TABLE resource_sets (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  name TEXT NOT NULL,
+  description TEXT NOT NULL,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX resource_sets_project_name_key ON resource_sets (project_id, name);
+
+-- Immutable versions: the rendered version (source and objects) as JSON, keyed by its digest.
+CREATE TABLE resource_set_versions (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  resource_set_id INTEGER NOT NULL REFERENCES resource_sets (id) ON DELETE CASCADE,
+  project_id INTEGER NOT NULL,
+  digest TEXT NOT NULL,
+  rendered TEXT NOT NULL,
+  user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  job_id INTEGER,
+  pipeline_id INTEGER,
+  ref TEXT,
+  sha TEXT,
+  created_at INTEGER NOT NULL
+);
+CREATE UNIQUE INDEX resource_set_versions_digest_key ON resource_set_versions (resource_set_id, digest);
+CREATE INDEX resource_set_versions_user ON resource_set_versions (user_id) WHERE user_id IS NOT NULL;
+
+ALTER TABLE environments ADD COLUMN cluster_id INTEGER REFERENCES clusters (id) ON DELETE SET NULL;
+ALTER TABLE environments ADD COLUMN namespace TEXT;
+ALTER TABLE environments ADD COLUMN impersonate INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE environments ADD COLUMN protected INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE environments ADD COLUMN pinned_version_id INTEGER
+  REFERENCES resource_set_versions (id) ON DELETE SET NULL;
+CREATE INDEX environments_cluster ON environments (cluster_id) WHERE cluster_id IS NOT NULL;
+CREATE INDEX environments_pinned_version ON environments (pinned_version_id)
+  WHERE pinned_version_id IS NOT NULL;
+
+-- The last deployment iid handed out: iids never repeat.
+ALTER TABLE projects ADD COLUMN last_deployment_iid INTEGER NOT NULL DEFAULT 0;
+
+CREATE TABLE deployments (
+  id INTEGER PRIMARY KEY AUTOINCREMENT,
+  project_id INTEGER NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
+  iid INTEGER NOT NULL,
+  environment_id INTEGER NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+  status TEXT NOT NULL,
+  source TEXT NOT NULL,
+  engine INTEGER NOT NULL,
+  ref TEXT,
+  sha TEXT,
+  tag INTEGER NOT NULL,
+  user_id INTEGER REFERENCES users (id) ON DELETE SET NULL,
+  job_id INTEGER,
+  pipeline_id INTEGER,
+  version_id INTEGER REFERENCES resource_set_versions (id) ON DELETE SET NULL,
+  objects TEXT,
+  inventory TEXT,
+  message TEXT,
+  created_at INTEGER NOT NULL,
+  updated_at INTEGER NOT NULL,
+  started_at INTEGER,
+  finished_at INTEGER
+);
+CREATE UNIQUE INDEX deployments_project_iid_key ON deployments (project_id, iid);
+CREATE INDEX deployments_project ON deployments (project_id, id);
+CREATE INDEX deployments_environment ON deployments (environment_id, id);
+CREATE INDEX deployments_job ON deployments (job_id) WHERE job_id IS NOT NULL;
+CREATE INDEX deployments_user ON deployments (user_id) WHERE user_id IS NOT NULL;
+CREATE INDEX deployments_version ON deployments (version_id) WHERE version_id IS NOT NULL;
+CREATE INDEX deployments_engine_active ON deployments (environment_id, id)
+  WHERE engine = 1 AND status IN ('created', 'running');
+
+CREATE TABLE deployment_log (
+  deployment_id INTEGER NOT NULL REFERENCES deployments (id) ON DELETE CASCADE,
+  seq INTEGER NOT NULL,
+  line TEXT NOT NULL,
+  PRIMARY KEY (deployment_id, seq)
+) WITHOUT ROWID;
+`,
+  },
 ];
 
 /** Applies the migrations `db` lacks, in order; a no-op on an up-to-date database. */

@@ -13,6 +13,7 @@ import {
   variableFrom,
 } from "../rows.js";
 import type {
+  EnvironmentChange,
   EnvironmentRecord,
   EnvironmentStore,
   InboundHookRecord,
@@ -260,8 +261,9 @@ export class SqliteEnvironments implements EnvironmentStore {
     const ensure = this.sql.db.transaction(() => {
       this.sql.run(
         `INSERT INTO environments (project_id, name, slug, external_url, tier, state,
-           last_deployment_job_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+           last_deployment_job_id, cluster_id, namespace, impersonate, protected,
+           pinned_version_id, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (project_id, name) DO NOTHING`,
         environment.projectId,
         environment.name,
@@ -270,6 +272,11 @@ export class SqliteEnvironments implements EnvironmentStore {
         environment.tier,
         environment.state,
         orNull(environment.lastDeploymentJobId),
+        orNull(environment.clusterId),
+        orNull(environment.namespace),
+        environment.impersonate ?? false,
+        environment.protected ?? false,
+        orNull(environment.pinnedVersionId),
         now,
         now,
       );
@@ -295,9 +302,7 @@ export class SqliteEnvironments implements EnvironmentStore {
 
   async update(
     id: number,
-    change: Partial<
-      Pick<EnvironmentRecord, "externalUrl" | "tier" | "state" | "lastDeploymentJobId">
-    >,
+    change: EnvironmentChange,
     now: number,
   ): Promise<EnvironmentRecord | undefined> {
     const set = assignments(change, ENVIRONMENT_COLUMNS);

@@ -7,6 +7,7 @@
 import type { Store } from "../types.js";
 import { SqliteAccessTokens, SqliteProjects, SqliteRunners, SqliteUsers } from "./accounts.js";
 import { openSqliteDatabase, Statements } from "./database.js";
+import { SqliteClusters, SqliteDeployments, SqliteResourceSets } from "./deploy.js";
 import { SqliteArtifacts, SqliteJobs, SqlitePipelines, SqliteTraces } from "./pipelines.js";
 import {
   SqliteEnvironments,
@@ -36,6 +37,9 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     schedules: new SqliteSchedules(sql),
     hooks: new SqliteHooks(sql),
     environments: new SqliteEnvironments(sql),
+    clusters: new SqliteClusters(sql),
+    resourceSets: new SqliteResourceSets(sql),
+    deployments: new SqliteDeployments(sql),
     async close() {
       if (closed) return;
       closed = true;
