@@ -125,7 +125,7 @@ describe("conveyor deploy", () => {
       "push",
       "--resource-set",
       "web",
-      "--set",
+      "--var",
       "image=app:1",
       "k8s",
     );
@@ -137,7 +137,7 @@ describe("conveyor deploy", () => {
       "push",
       "--resource-set",
       "web",
-      "--set",
+      "--var",
       "image=app:1",
       "k8s",
     );
@@ -150,7 +150,7 @@ describe("conveyor deploy", () => {
       version.body.files.map((f) => f.path),
       ["deployment.yml", "service.yml"],
     );
-    const bad = await laptop(ROOT_TOKEN, "push", "--set", "novalue", "k8s");
+    const bad = await laptop(ROOT_TOKEN, "push", "--var", "novalue", "k8s");
     assert.equal(bad.code, 2);
   });
 
@@ -172,13 +172,43 @@ describe("conveyor deploy", () => {
     assert.ok(applied.stdout.includes("with token [MASKED]"));
   });
 
+  test("apply --set NAME --var K=V -f DIR pushes and deploys in one step, as the seed pipelines write it", async () => {
+    const applied = await laptop(
+      ROOT_TOKEN,
+      "apply",
+      "--environment",
+      "production",
+      "--set",
+      "web",
+      "--var",
+      "image=app:7",
+      "-f",
+      "k8s",
+    );
+    assert.equal(applied.code, 0, applied.stderr);
+    const digest = /Pushed 2 file\(s\) of web: (sha256:\w+)/.exec(applied.stderr)?.[1];
+    assert.ok(digest, applied.stderr);
+    assert.match(
+      applied.stdout,
+      new RegExp(`^Queued deploy of ${digest} to production by root$`, "m"),
+    );
+    const version = await server.api<{ values: Record<string, string> }>(
+      "GET",
+      `/projects/${project.id}/resource_sets/web/versions/${digest}`,
+    );
+    assert.equal(version.body.values.image, "app:7");
+    const mixed = await laptop(ROOT_TOKEN, "apply", "--environment", "production", "--var", "a=b");
+    assert.equal(mixed.code, 2);
+    assert.match(mixed.stderr, /--var and --kind describe files: give them with -f DIR/);
+  });
+
   test("a failed rollout exits 1 with the diagnosis", async () => {
     const pushed = await laptop(
       ROOT_TOKEN,
       "push",
       "--resource-set",
       "web",
-      "--set",
+      "--var",
       "fail=CrashLoopBackOff",
       "k8s",
     );
@@ -242,7 +272,7 @@ describe("conveyor deploy", () => {
       "push",
       "--resource-set",
       "web",
-      "--set",
+      "--var",
       "image=app:2",
       "k8s",
     );

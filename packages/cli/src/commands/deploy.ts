@@ -33,17 +33,18 @@ commands:
   unpin          let deploys of other versions reach a pinned environment again
   redeploy       apply the environment's current version again
 
-conveyor deploy push [--resource-set S] [--kind plain|kustomize|helm] [--set KEY=VALUE]...
-    [--release NAME [--release-namespace NS]] DIR
-  The resource set defaults to DIR's name; --release names a helm chart's release.
-conveyor deploy apply [--environment E] [--resource-set S] [--version DIGEST|latest]
+conveyor deploy push [--set S] [--kind plain|kustomize|helm] [--var KEY=VALUE]...
+    [--release NAME [--release-namespace NS]] DIR|-f DIR
+  The resource set (--set, or --resource-set) defaults to DIR's name; --var fills the
+  placeholders \${KEY} and __KEY__ (helm: --set KEY=VALUE); --release names a chart's release.
+conveyor deploy apply [--environment E] [--set S] [--version DIGEST|latest | -f DIR [--var …]]
     [--supersede] [--no-wait]
-  --supersede cancels the environment's deployments still waiting to start; --no-wait returns
-  once the deployment is queued.
-conveyor deploy diff [--environment E] [--resource-set S] [--version DIGEST|latest]
+  -f DIR pushes DIR first (with push's options) and deploys that version. --supersede cancels
+  the environment's deployments still waiting to start; --no-wait returns once it is queued.
+conveyor deploy diff [--environment E] [--set S] [--version DIGEST|latest | -f DIR [--var …]]
 conveyor deploy status [--environment E] [--deployment ID] [--json]
 conveyor deploy history [--environment E] [--limit N] [--json]
-conveyor deploy rollback [--environment E] --to DEPLOYMENT_ID|DIGEST [--resource-set S] [--no-wait]
+conveyor deploy rollback [--environment E] --to DEPLOYMENT_ID|DIGEST [--set S] [--no-wait]
 conveyor deploy unpin [--environment E]
 conveyor deploy redeploy [--environment E] [--no-wait]
 
@@ -65,6 +66,7 @@ const COMMON = {
 } as const;
 
 const VERSION_OPTIONS = {
+  set: { type: "string" },
   "resource-set": { type: "string" },
   version: { type: "string" },
 } as const;
@@ -226,50 +228,69 @@ async function filesIn(dir: string): Promise<{ path: string; content: string }[]
   return out;
 }
 
-async function push(args: string[], io: Io): Promise<number> {
-  const { values, positionals } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: {
-        ...COMMON,
-        "resource-set": { type: "string" },
-        kind: { type: "string" },
-        set: { type: "string", multiple: true },
-        release: { type: "string" },
-        "release-namespace": { type: "string" },
-      },
-      strict: true,
-      allowPositionals: true,
-    }),
-  );
-  if (values.help) return help(io);
-  if (positionals.length !== 1) throw new UsageError("push takes one directory");
+/** What makes a version: the directory, its kind, the placeholder values, a helm release. */
+const SOURCE_OPTIONS = {
+  file: { type: "string", short: "f" },
+  kind: { type: "string" },
+  var: { type: "string", multiple: true },
+  release: { type: "string" },
+  "release-namespace": { type: "string" },
+} as const;
+
+/** The resource set: `--set NAME` (as the seed pipelines write it) or `--resource-set NAME`. */
+const SET_OPTIONS = {
+  set: { type: "string" },
+  "resource-set": { type: "string" },
+} as const;
+
+interface SourceValues {
+  file?: string | undefined;
+  kind?: string | undefined;
+  var?: string[] | undefined;
+  release?: string | undefined;
+  "release-namespace"?: string | undefined;
+  set?: string | undefined;
+  "resource-set"?: string | undefined;
+}
+
+function setNameOf(values: SourceValues): string | undefined {
+  if (values.set !== undefined && values["resource-set"] !== undefined)
+    throw new UsageError("give the resource set once: --set or --resource-set");
+  return values.set ?? values["resource-set"];
+}
+
+/** Uploads DIR's files as a version of its resource set; the server renders and stores it. */
+async function pushVersion(
+  client: DeployClient,
+  directory: string,
+  values: SourceValues,
+  io: Io,
+): Promise<{ set: string; digest: string }> {
   const kind = values.kind ?? "plain";
   if (!["plain", "kustomize", "helm"].includes(kind))
     throw new UsageError(`--kind takes plain, kustomize or helm, not '${kind}'`);
-  const setValues: Record<string, string> = {};
-  for (const pair of values.set ?? []) {
+  const placeholderValues: Record<string, string> = {};
+  for (const pair of values.var ?? []) {
     const eq = pair.indexOf("=");
-    if (eq <= 0) throw new UsageError(`--set takes KEY=VALUE, got '${pair}'`);
-    setValues[pair.slice(0, eq)] = pair.slice(eq + 1);
+    if (eq <= 0) throw new UsageError(`--var takes KEY=VALUE, got '${pair}'`);
+    placeholderValues[pair.slice(0, eq)] = pair.slice(eq + 1);
   }
-  const dir = resolve(io.cwd, positionals[0]!);
+  const dir = resolve(io.cwd, directory);
   let files;
   try {
     files = await filesIn(dir);
   } catch (error) {
-    throw new UsageError(`cannot read ${positionals[0]}: ${(error as Error).message}`);
+    throw new UsageError(`cannot read ${directory}: ${(error as Error).message}`);
   }
-  if (files.length === 0) throw new UsageError(`${positionals[0]} has no files`);
-  const set = values["resource-set"] ?? basename(dir);
-  const client = clientFor(values, io.env);
+  if (files.length === 0) throw new UsageError(`${directory} has no files`);
+  const set = setNameOf(values) ?? basename(dir);
   const version = await client.call<{ digest: string; id: number; created_at: string }>(
     "POST",
     `/resource_sets/${encodeURIComponent(set)}/versions`,
     {
       kind,
       files,
-      values: setValues,
+      values: placeholderValues,
       ...(values.release
         ? {
             release: {
@@ -281,15 +302,61 @@ async function push(args: string[], io: Io): Promise<number> {
     },
   );
   io.stderr.write(`Pushed ${files.length} file(s) of ${set}: ${version.digest}\n`);
-  io.stdout.write(`${version.digest}\n`);
+  return { set, digest: version.digest };
+}
+
+async function push(args: string[], io: Io): Promise<number> {
+  const { values, positionals } = usageErrors(() =>
+    parseArgs({
+      args,
+      options: { ...COMMON, ...SET_OPTIONS, ...SOURCE_OPTIONS },
+      strict: true,
+      allowPositionals: true,
+    }),
+  );
+  if (values.help) return help(io);
+  const directory = values.file ?? positionals[0];
+  if (directory === undefined || positionals.length > (values.file ? 0 : 1))
+    throw new UsageError("push takes one directory (DIR or -f DIR)");
+  const { digest } = await pushVersion(clientFor(values, io.env), directory, values, io);
+  io.stdout.write(`${digest}\n`);
   return 0;
+}
+
+/**
+ * The version an apply or diff names: with `-f DIR`, DIR is pushed first (one step, as the seed
+ * pipelines deploy); else `--version` (default latest) of the named or only resource set.
+ */
+async function versionToDeploy(
+  client: DeployClient,
+  values: SourceValues & { version?: string | undefined },
+  io: Io,
+): Promise<{ set: string; version: string }> {
+  if (values.file !== undefined) {
+    if (values.version !== undefined)
+      throw new UsageError("-f DIR deploys what it pushes: leave out --version");
+    const pushed = await pushVersion(client, values.file, values, io);
+    return { set: pushed.set, version: pushed.digest };
+  }
+  if (values.var !== undefined || values.kind !== undefined)
+    throw new UsageError("--var and --kind describe files: give them with -f DIR");
+  return {
+    set: setNameOf(values) ?? (await onlyResourceSet(client)),
+    version: values.version ?? "latest",
+  };
 }
 
 async function apply(args: string[], io: Io): Promise<number> {
   const { values } = usageErrors(() =>
     parseArgs({
       args,
-      options: { ...COMMON, ...VERSION_OPTIONS, ...WAIT_OPTIONS, supersede: { type: "boolean" } },
+      options: {
+        ...COMMON,
+        ...VERSION_OPTIONS,
+        ...SOURCE_OPTIONS,
+        ...WAIT_OPTIONS,
+        supersede: { type: "boolean" },
+      },
       strict: true,
       allowPositionals: false,
     }),
@@ -297,13 +364,13 @@ async function apply(args: string[], io: Io): Promise<number> {
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
-  const set = values["resource-set"] ?? (await onlyResourceSet(client));
+  const { set, version } = await versionToDeploy(client, values, io);
   const deployment = await client.call<Deployment>(
     "POST",
     `${environmentPath(environment)}/deploy`,
     {
       resource_set: set,
-      version: values.version ?? "latest",
+      version,
       ...(values.supersede ? { supersede: true } : {}),
     },
   );
@@ -317,7 +384,7 @@ async function rollback(args: string[], io: Io): Promise<number> {
       options: {
         ...COMMON,
         to: { type: "string" },
-        "resource-set": { type: "string" },
+        ...SET_OPTIONS,
         ...WAIT_OPTIONS,
       },
       strict: true,
@@ -332,7 +399,7 @@ async function rollback(args: string[], io: Io): Promise<number> {
     ? { deployment_id: Number(values.to) }
     : {
         version: values.to,
-        ...(values["resource-set"] ? { resource_set: values["resource-set"] } : {}),
+        ...(setNameOf(values) ? { resource_set: setNameOf(values) } : {}),
       };
   const deployment = await client.call<Deployment>(
     "POST",
@@ -380,7 +447,7 @@ async function diff(args: string[], io: Io): Promise<number> {
   const { values } = usageErrors(() =>
     parseArgs({
       args,
-      options: { ...COMMON, ...VERSION_OPTIONS, json: { type: "boolean" } },
+      options: { ...COMMON, ...VERSION_OPTIONS, ...SOURCE_OPTIONS, json: { type: "boolean" } },
       strict: true,
       allowPositionals: false,
     }),
@@ -388,7 +455,7 @@ async function diff(args: string[], io: Io): Promise<number> {
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
-  const set = values["resource-set"] ?? (await onlyResourceSet(client));
+  const { set, version } = await versionToDeploy(client, values, io);
   const answer = await client.call<{
     version: { digest: string };
     entries: {
@@ -398,7 +465,7 @@ async function diff(args: string[], io: Io): Promise<number> {
     }[];
   }>("POST", `${environmentPath(environment)}/diff`, {
     resource_set: set,
-    version: values.version ?? "latest",
+    version,
   });
   if (values.json) {
     io.stdout.write(`${JSON.stringify(answer, null, 2)}\n`);
