@@ -1,0 +1,422 @@
+/**
+ * `conveyor runner` deployed into Kubernetes as deploy/kubernetes/runner describes it, on the
+ * test rig (overlays/rig): the image scripts/k8s/runner-image.sh builds, applied with kubectl in
+ * a namespace of its own, takes a job from a real `conveyor server` and runs it as a pod through
+ * the Kubernetes executor, with nothing but its ServiceAccount's rights. Then the Role is checked
+ * with `kubectl auth can-i` as that ServiceAccount: it may do what the Role lists, in its
+ * namespace, and nothing else.
+ *
+ * Runs when KUBECONFIG names a cluster (the rig: KUBECONFIG=$(scripts/k8s/up)), as root (the
+ * image is imported into the rig's containerd); skipped otherwise, or failed when
+ * CONVEYOR_REQUIRE_K8S=1. Needs `npm run build` (the image holds the CLI bundle).
+ */
+import assert from "node:assert/strict";
+import { execFile, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { after, before, describe, test } from "node:test";
+import { clusterAvailable } from "@conveyor/executor-kubernetes/testing";
+import { git, repository } from "./testing/cli-process.js";
+import { type ServiceProcess, startService } from "./testing/service-process.js";
+import { CONVEYOR_VERSION } from "./version.js";
+
+const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
+const RIG_OVERLAY = join(REPO_ROOT, "deploy/kubernetes/runner/overlays/rig");
+const IMAGE_SCRIPT = join(REPO_ROOT, "scripts/k8s/runner-image.sh");
+const ROOT_TOKEN = "glpat-in-cluster-root-token-abcdefghij";
+const SERVICE_ACCOUNT = "conveyor-runner";
+const RUNNER_UID = 10001;
+
+/** The rig's kubectl when it is there (scripts/k8s/build.sh), else `kubectl` on PATH. */
+function kubectlPath(): string {
+  const rig = join(REPO_ROOT, ".cache/k8s/bin/kubectl");
+  return process.env.CONVEYOR_KUBECTL ?? (existsSync(rig) ? rig : "kubectl");
+}
+
+interface Run {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function kubectl(...args: string[]): Promise<Run> {
+  return new Promise((resolve) => {
+    execFile(
+      kubectlPath(),
+      ["--request-timeout=30s", ...args],
+      { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 },
+      (error, stdout, stderr) => {
+        const code = error ? (typeof error.code === "number" ? error.code : 1) : 0;
+        resolve({ code, stdout, stderr });
+      },
+    );
+  });
+}
+
+async function kubectlOk(...args: string[]): Promise<string> {
+  const run = await kubectl(...args);
+  assert.equal(run.code, 0, `kubectl ${args.join(" ")}:\n${run.stderr}`);
+  return run.stdout;
+}
+
+/** One `kubectl auth can-i` question as the runner's ServiceAccount. */
+interface Question {
+  verb: string;
+  resource: string;
+  subresource?: string;
+  /** Default: the runner's namespace; null: cluster-wide. */
+  namespace?: string | null;
+}
+
+function show(q: Question): string {
+  const where = q.namespace === null ? "cluster-wide" : `in ${q.namespace ?? "its namespace"}`;
+  return `${q.verb} ${q.resource}${q.subresource ? `/${q.subresource}` : ""} ${where}`;
+}
+
+async function canI(namespace: string, q: Question): Promise<boolean> {
+  const args = ["auth", "can-i", q.verb, q.resource];
+  if (q.subresource) args.push(`--subresource=${q.subresource}`);
+  if (q.namespace !== null) args.push("-n", q.namespace ?? namespace);
+  args.push(`--as=system:serviceaccount:${namespace}:${SERVICE_ACCOUNT}`);
+  const run = await kubectl(...args);
+  // can-i prints yes or no; it exits 0 for yes and 1 for no.
+  const answer = run.stdout.trim();
+  assert.ok(answer === "yes" || answer === "no", `kubectl ${args.join(" ")}: ${run.stderr}`);
+  return answer === "yes";
+}
+
+/** What deploy/kubernetes/runner/base/role.yaml grants, as its rules. */
+const ROLE_RULES = [
+  { apiGroups: [""], resources: ["pods"], verbs: ["create", "get", "list", "delete"] },
+  { apiGroups: [""], resources: ["pods/exec"], verbs: ["get", "create"] },
+  { apiGroups: [""], resources: ["pods/log"], verbs: ["get"] },
+  { apiGroups: [""], resources: ["secrets"], verbs: ["create", "list", "delete"] },
+];
+
+const ALLOWED: Question[] = ROLE_RULES.flatMap((rule) =>
+  rule.resources.flatMap((path) => {
+    const [resource = path, subresource] = path.split("/");
+    return rule.verbs.map((verb) => ({ verb, resource, ...(subresource ? { subresource } : {}) }));
+  }),
+);
+
+const DENIED: Question[] = [
+  // in its namespace, what the executor does not need
+  { verb: "get", resource: "secrets" },
+  { verb: "watch", resource: "pods" },
+  { verb: "update", resource: "pods" },
+  { verb: "patch", resource: "pods" },
+  { verb: "create", resource: "pods", subresource: "attach" },
+  { verb: "create", resource: "pods", subresource: "portforward" },
+  { verb: "get", resource: "pods", subresource: "proxy" },
+  { verb: "create", resource: "pods", subresource: "eviction" },
+  { verb: "create", resource: "serviceaccounts", subresource: "token" },
+  { verb: "get", resource: "configmaps" },
+  { verb: "list", resource: "events" },
+  { verb: "create", resource: "services" },
+  { verb: "create", resource: "deployments.apps" },
+  { verb: "create", resource: "jobs.batch" },
+  { verb: "create", resource: "roles.rbac.authorization.k8s.io" },
+  { verb: "create", resource: "rolebindings.rbac.authorization.k8s.io" },
+  { verb: "delete", resource: "namespaces", namespace: null },
+  // other namespaces
+  { verb: "list", resource: "pods", namespace: "kube-system" },
+  { verb: "create", resource: "pods", namespace: "default" },
+  { verb: "get", resource: "pods", subresource: "exec", namespace: "default" },
+  { verb: "list", resource: "secrets", namespace: "kube-system" },
+  // cluster-wide
+  { verb: "list", resource: "pods", namespace: null },
+  { verb: "list", resource: "namespaces", namespace: null },
+  { verb: "create", resource: "namespaces", namespace: null },
+  { verb: "list", resource: "nodes", namespace: null },
+];
+
+interface Job {
+  id: number;
+  name: string;
+  status: string;
+}
+
+/** The server on 127.0.0.1: the rig's runner pod shares the host's network (overlays/rig). */
+class Server {
+  readonly dir = mkdtempSync(join(tmpdir(), "conveyor-in-cluster-"));
+  process!: ServiceProcess;
+  url = "";
+
+  async start(): Promise<void> {
+    this.process = startService(this.dir, [
+      "server",
+      "--data",
+      join(this.dir, "data"),
+      "--listen",
+      "127.0.0.1:0",
+      "--root-token",
+      ROOT_TOKEN,
+    ]);
+    const [, url] = await this.process.waitForOutput(/conveyor server: (http:\/\/\S+)/);
+    this.url = url ?? "";
+  }
+
+  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
+    const response = await fetch(`${this.url}/api/v4${path}`, {
+      method,
+      headers: {
+        "PRIVATE-TOKEN": ROOT_TOKEN,
+        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      },
+      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  }
+
+  async trace(projectId: number, jobId: number): Promise<string> {
+    const response = await fetch(`${this.url}/api/v4/projects/${projectId}/jobs/${jobId}/trace`, {
+      headers: { "PRIVATE-TOKEN": ROOT_TOKEN },
+    });
+    return response.text();
+  }
+
+  push(project: { http_url_to_repo: string }, files: Record<string, string>): string {
+    const dir = repository(files);
+    const remote = new URL(project.http_url_to_repo);
+    remote.username = "oauth2";
+    remote.password = ROOT_TOKEN;
+    git(dir, "push", "-q", remote.toString(), "HEAD:refs/heads/main");
+    const sha = git(dir, "rev-parse", "HEAD").trim();
+    rmSync(dir, { recursive: true, force: true });
+    return sha;
+  }
+
+  async stop(): Promise<void> {
+    await this.process?.stop("SIGTERM");
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** Polls `probe` until it gives a value; `describe` says what was awaited when it never does. */
+async function until<T>(
+  what: string,
+  probe: () => Promise<T | undefined>,
+  describe: () => Promise<string>,
+  timeoutMs = 240_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline)
+      throw new Error(`timed out waiting for ${what}\n${await describe()}`);
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/**
+ * A kustomization in a temporary folder: the rig overlay in `namespace`, with a runner.toml
+ * holding this server's URL and the runner's token (kustomize reads only relative paths).
+ */
+function writeKustomization(dir: string, namespace: string, url: string, token: string): void {
+  const runnerToml = [
+    "concurrent = 2",
+    "",
+    "[[runners]]",
+    'name = "in-cluster"',
+    `url = "${url}"`,
+    `token = "${token}"`,
+    'executor = "kubernetes"',
+    "",
+    "  [runners.kubernetes]",
+    `  namespace = "${namespace}"`,
+    '  image = "local/busybox:latest"',
+    '  helper_image = "local/busybox:latest"',
+    '  pull_policy = "never"',
+  ];
+  const indent = (lines: string[], by: string) => lines.map((line) => by + line).join("\n");
+  writeFileSync(
+    join(dir, "kustomization.yaml"),
+    [
+      "apiVersion: kustomize.config.k8s.io/v1beta1",
+      "kind: Kustomization",
+      `namespace: ${namespace}`,
+      "resources:",
+      `  - ${relative(dir, RIG_OVERLAY)}`,
+      "patches:",
+      "  - patch: |",
+      "      apiVersion: v1",
+      "      kind: Secret",
+      "      metadata:",
+      "        name: conveyor-runner",
+      "      stringData:",
+      "        runner.toml: |",
+      indent(runnerToml, "          "),
+      "",
+    ].join("\n"),
+    { mode: 0o600 },
+  );
+}
+
+describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)", () => {
+  if (!clusterAvailable("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)")) {
+    return;
+  }
+  const namespace = `conveyor-k8s-runner-${randomBytes(3).toString("hex")}`;
+  const server = new Server();
+  const kustomization = join(server.dir, "kustomization");
+  let project: { id: number; http_url_to_repo: string };
+  let runnerToken = "";
+  let deployed = false;
+
+  const runnerState = async () => {
+    const pods = await kubectl("-n", namespace, "get", "pods", "-o", "wide");
+    const logs = await kubectl("-n", namespace, "logs", "deploy/conveyor-runner", "--tail=50");
+    const events = await kubectl("-n", namespace, "get", "events", "--sort-by=.lastTimestamp");
+    return [
+      `--- pods:\n${pods.stdout}${pods.stderr}`,
+      `--- runner log:\n${logs.stdout}${logs.stderr}`,
+      `--- events:\n${events.stdout.split("\n").slice(-15).join("\n")}`,
+      `--- server:\n${server.process?.output().split("\n").slice(-20).join("\n")}`,
+    ].join("\n");
+  };
+
+  before(async () => {
+    const image = spawnSync(IMAGE_SCRIPT, [], { encoding: "utf8" });
+    assert.equal(image.status, 0, `scripts/k8s/runner-image.sh:\n${image.stderr}`);
+    assert.match(image.stdout, /^local\/conveyor-runner:dev /m);
+
+    await server.start();
+    const runner = await server.api<{ id: number; token: string }>("POST", "/user/runners", {
+      runner_type: "instance_type",
+      description: "in-cluster",
+    });
+    assert.equal(runner.status, 201);
+    runnerToken = runner.body.token;
+    const created = await server.api<{ id: number; http_url_to_repo: string }>(
+      "POST",
+      "/projects",
+      { name: "in-cluster" },
+    );
+    assert.equal(created.status, 201);
+    project = created.body;
+
+    mkdirSync(kustomization);
+    writeKustomization(kustomization, namespace, server.url, runnerToken);
+    deployed = true;
+    // --server-side: the manifests include the namespace's `default` ServiceAccount, which the
+    // controller also creates; a server-side apply merges instead of racing it.
+    await kubectlOk("apply", "--server-side", "-k", kustomization);
+    await until(
+      "the runner pod to be ready",
+      async () => {
+        const run = await kubectl(
+          "-n",
+          namespace,
+          "wait",
+          "--for=condition=Available",
+          "deployment/conveyor-runner",
+          "--timeout=5s",
+        );
+        return run.code === 0 ? true : undefined;
+      },
+      runnerState,
+    );
+  });
+
+  after(async () => {
+    if (deployed) await kubectl("delete", "namespace", namespace, "--wait=false");
+    await server.stop();
+  });
+
+  test("the runner pod runs the image's CLI as an unprivileged user on a read-only root", async () => {
+    const exec = (...command: string[]) =>
+      kubectl("-n", namespace, "exec", "deploy/conveyor-runner", "-c", "runner", "--", ...command);
+    const version = await exec("/usr/bin/node", "/opt/conveyor/bin/conveyor.js", "--version");
+    assert.equal(version.stdout.trim(), `conveyor ${CONVEYOR_VERSION}`, version.stderr);
+    const help = await exec("/usr/bin/node", "/opt/conveyor/bin/conveyor.js", "runner", "--help");
+    assert.match(help.stdout, /conveyor runner run/);
+    const user = await exec("/usr/bin/node", "-p", "process.getuid() + ':' + process.getgid()");
+    assert.equal(user.stdout.trim(), `${RUNNER_UID}:${RUNNER_UID}`);
+    const write = await exec("/usr/bin/sh", "-c", "echo x > /opt/conveyor/x");
+    assert.notEqual(write.code, 0, "the root filesystem is read-only");
+    assert.match(write.stderr, /Read-only file system/);
+  });
+
+  test("the runner takes a job and runs it in a pod of its namespace", async () => {
+    const sha = server.push(project, {
+      ".gitlab-ci.yml": [
+        "in-a-pod:",
+        "  image: local/busybox:latest",
+        "  script:",
+        '    - echo "pod $(hostname)"',
+        "    - cat greeting.txt",
+        "    - test ! -e /var/run/secrets/kubernetes.io/serviceaccount/token && echo no-api-token",
+        "",
+      ].join("\n"),
+      "greeting.txt": "hello from the repository\n",
+    });
+    const pipeline = await until(
+      "the pipeline to finish",
+      async () => {
+        const list = await server.api<{ id: number; status: string; sha: string }[]>(
+          "GET",
+          `/projects/${project.id}/pipelines`,
+        );
+        const found = list.body[0];
+        return found && ["success", "failed", "canceled"].includes(found.status)
+          ? found
+          : undefined;
+      },
+      runnerState,
+    );
+    const jobs = (
+      await server.api<Job[]>("GET", `/projects/${project.id}/pipelines/${pipeline.id}/jobs`)
+    ).body;
+    const job = jobs.find((j) => j.name === "in-a-pod");
+    assert.ok(job, JSON.stringify(jobs));
+    const trace = await server.trace(project.id, job.id);
+    assert.equal(pipeline.sha, sha);
+    assert.equal(pipeline.status, "success", `${trace}\n${await runnerState()}`);
+    assert.match(trace, /Using Kubernetes executor with image local\/busybox:latest/);
+    assert.match(trace, new RegExp(`Using Kubernetes namespace: ${namespace}`));
+    // The job ran in a pod of its own, not in the runner's pod.
+    const [, jobPod] = /^pod (\S+)$/m.exec(trace) ?? [];
+    assert.ok(jobPod, trace);
+    assert.doesNotMatch(jobPod, /^conveyor-runner-/);
+    assert.match(trace, /^hello from the repository$/m);
+    assert.match(trace, /^no-api-token$/m, "job pods get no ServiceAccount token");
+    assert.match(trace, /Job succeeded/);
+
+    const log = await kubectlOk("-n", namespace, "logs", "deploy/conveyor-runner");
+    assert.match(log, new RegExp(`job ${job.id} finished: success`));
+    assert.ok(!log.includes(runnerToken), "the runner's log does not show its token");
+    // The job's pod is gone; only the runner's pod is left.
+    await until(
+      "the job's pod to be deleted",
+      async () => {
+        const names = (await kubectlOk("-n", namespace, "get", "pods", "-o", "name")).trim();
+        return names.split("\n").every((name) => name.startsWith("pod/conveyor-runner-"))
+          ? true
+          : undefined;
+      },
+      runnerState,
+      60_000,
+    );
+  });
+
+  test("the ServiceAccount may do what the Role lists, in its namespace, and nothing more", async () => {
+    const role = JSON.parse(
+      await kubectlOk("-n", namespace, "get", "role", "conveyor-runner", "-o", "json"),
+    ) as { rules: unknown[] };
+    assert.deepEqual(role.rules, ROLE_RULES, "the applied Role is the one this test checks");
+    const answers = await Promise.all(
+      [...ALLOWED, ...DENIED].map(async (q) => [show(q), await canI(namespace, q)] as const),
+    );
+    const expected = [
+      ...ALLOWED.map((q) => [show(q), true] as const),
+      ...DENIED.map((q) => [show(q), false] as const),
+    ];
+    assert.deepEqual(answers, expected);
+  });
+});
