@@ -13,6 +13,7 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { FileBlobs } from "./blobs/file-blobs.js";
 import { type DeploySystem, registerDeploySystem } from "./deploy/index.js";
 import { JobRequests } from "./dispatch/job-request.js";
+import { EnvironmentLifecycle } from "./environments/index.js";
 import { startReaper } from "./dispatch/reaper.js";
 import { type GitHosting, openGitHosting, Repositories } from "./git/index.js";
 import { registerEnvironmentsApi } from "./http/environments-api.js";
@@ -73,6 +74,11 @@ export interface ServerOptions {
   deployTimeoutMs?: number;
   /** Longest hold of a deployment log long poll (ms); default 20 s. */
   deployLogHoldMs?: number;
+  /**
+   * The server's clock (epoch ms) for everything time-driven (timestamps, delayed jobs, schedules,
+   * environments' `auto_stop_at`); default `Date.now`. Tests move time with it.
+   */
+  clock?: () => number;
 }
 
 export interface ConveyorServer {
@@ -84,7 +90,7 @@ export interface ConveyorServer {
 }
 
 export async function startServer(options: ServerOptions): Promise<ConveyorServer> {
-  const clock = () => Date.now();
+  const clock = options.clock ?? (() => Date.now());
   const log = options.log ?? (() => undefined);
   await mkdir(options.dataDir, { recursive: true });
   const store = await openStore(options.database ?? options.dataDir);
@@ -100,12 +106,19 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
     clock,
     onJobsChanged: (changes) => {
       deployment.system?.followJobs(changes);
+      environments.follow(changes);
       for (const change of changes) {
         if (change.finishedAt !== undefined && change.status)
           metrics.jobsFinished.inc({ status: change.status });
       }
     },
     onError: (error) => log(`pipeline event failed: ${describe(error)}`, "error"),
+  });
+  const environments = new EnvironmentLifecycle({
+    store,
+    clock,
+    pipelines: coordinator,
+    onError: (error) => log(`environment update failed: ${describe(error)}`, "error"),
   });
   await coordinator.load();
 
@@ -197,6 +210,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       },
     },
     holdMs: (options.holdSeconds ?? 50) * 1000,
+    clock,
   });
   registerRunnerApi(app, {
     store,
@@ -212,6 +226,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       if (job?.queuedAt !== undefined)
         metrics.queueWait.observe(Math.max(0, clock() - job.queuedAt) / 1000);
     },
+    settled: (jobId) => environments.idle(jobId),
   });
   const restOptions = {
     store,
@@ -223,7 +238,14 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   registerUsersApi(app, restOptions);
   registerVariablesApi(app, { store, clock, secrets });
   registerRunnersApi(app, restOptions);
-  registerEnvironmentsApi(app, restOptions);
+  registerEnvironmentsApi(app, {
+    store,
+    clock,
+    get serverUrl() {
+      return urlOf();
+    },
+    environments,
+  });
   const deploys = registerDeploySystem(app, {
     store,
     clock,
@@ -282,6 +304,9 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
     clock,
     intervalMs: options.scheduleIntervalMs ?? 15_000,
     onError: (error) => log(`schedule failed: ${describe(error)}`, "error"),
+    // GitLab looks for expired environments hourly (docs: ci/environments, "Stop an environment
+    // after a certain time period"); Conveyor looks on every scheduler tick.
+    tasks: [{ name: "environment auto-stop", run: () => environments.stopExpired() }],
   });
   git.mount(app);
 

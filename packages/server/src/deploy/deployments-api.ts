@@ -23,6 +23,7 @@ import {
 import type { DeployRoutes } from "./context.js";
 import { refuse } from "./context.js";
 import { EntityLoader } from "./entities.js";
+import { tierOfName } from "../environments/tier.js";
 
 const STATUSES = new Set<DeploymentStatus>(["created", "running", "success", "failed", "canceled"]);
 const FINAL = new Set<DeploymentStatus>(["success", "failed", "canceled"]);
@@ -118,7 +119,7 @@ export function registerDeploymentsApi(app: FastifyInstance, routes: DeployRoute
           projectId: caller.project.id,
           name: text("environment"),
           slug: environmentSlug(text("environment")),
-          tier: "other",
+          tier: tierOfName(text("environment")),
           state: "available",
         },
         now,

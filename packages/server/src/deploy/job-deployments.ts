@@ -11,7 +11,6 @@
  * queue cancels it.
  */
 import type { JobStatus } from "@conveyor/engine";
-import type { JobPayload } from "@conveyor/protocol";
 import {
   type DeploymentStatus,
   ENGINE_SOURCES,
@@ -21,20 +20,25 @@ import {
   type PipelineRecord,
   type Store,
 } from "../store/types.js";
+import type { JobEnvironment } from "../dispatch/environments.js";
 import { KeyedSerial } from "../util/serial.js";
 import type { DeploymentFeed } from "./feed.js";
 
-/** The job's deployment record, when the job deploys (action `start`). */
+/**
+ * The job's deployment record, when the job deploys (action `start`), with the job's `on_stop`
+ * and `auto_stop_in`: GitLab keeps them with the deployment, and stopping the environment
+ * later runs the `on_stop` jobs of its last deployments (docs: ci/environments, "Run a pipeline
+ * job when environment is stopped").
+ */
 export async function recordJobDeployment(
   store: Store,
   job: JobRecord,
   pipeline: PipelineRecord,
   environment: EnvironmentRecord,
-  payload: JobPayload,
+  settings: Pick<JobEnvironment, "action" | "onStop" | "autoStopIn">,
   now: number,
 ): Promise<void> {
-  const action = payload.variables.find((v) => v.key === "CI_ENVIRONMENT_ACTION")?.value ?? "start";
-  if (action !== "start") return;
+  if (settings.action !== "start") return;
   if ((await store.deployments.ofJob(job.id)).some((d) => d.environmentId === environment.id))
     return;
   await store.deployments.create(
@@ -50,6 +54,8 @@ export async function recordJobDeployment(
       pipelineId: pipeline.id,
       startedAt: now,
       ...(pipeline.userId !== undefined ? { userId: pipeline.userId } : {}),
+      ...(settings.onStop !== undefined ? { onStop: settings.onStop } : {}),
+      ...(settings.autoStopIn !== undefined ? { autoStopIn: settings.autoStopIn } : {}),
     },
     now,
   );

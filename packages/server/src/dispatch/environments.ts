@@ -1,78 +1,120 @@
 /**
  * Jobs with `environment:` keep the project's environments: a job that starts creates its
- * environment (named as the runner sees it, `CI_ENVIRONMENT_NAME`, after expansion), and a
- * deployment job that succeeds becomes the environment's last deployment (docs:
- * ci/environments). `action: stop` stops it.
+ * environment (named as the runner sees it, `CI_ENVIRONMENT_NAME`, after expansion), and the
+ * server remembers, durably, which environment the job acts on and how (`environment:action`),
+ * so that its end can move the environment (see environments/lifecycle.ts). Docs:
+ * https://docs.gitlab.com/ci/environments/ and https://docs.gitlab.com/ci/yaml/#environment.
  */
+import { expandVariables, isMap } from "@conveyor/pipeline";
 import type { JobPayload } from "@conveyor/protocol";
+import { autoStopChange } from "../environments/auto-stop.js";
+import { tierOfName } from "../environments/tier.js";
 import type { EnvironmentRecord, Store } from "../store/types.js";
 
-function variable(payload: JobPayload, key: string): string | undefined {
-  return payload.variables.find((v) => v.key === key)?.value;
+/** What a started job says about its environment. */
+export interface JobEnvironment {
+  name: string;
+  slug: string;
+  url?: string;
+  /** `environment:deployment_tier`; GitLab guesses one from the name without it. */
+  tier?: string;
+  /** `environment:action`: start (the default), prepare, verify, access or stop. */
+  action: string;
+  /** `environment:on_stop`: the job of the same pipeline that stops the environment. */
+  onStop?: string;
+  /** `environment:auto_stop_in`, with the job's variables expanded (docs: "CI/CD variables are supported"). */
+  autoStopIn?: string;
 }
 
-/** The job's environment, created when it is new; undefined for a job without one. */
+/**
+ * The environment of a job from its payload's variables (the name and URL as expanded for the
+ * runner) and its `environment:` keyword (`on_stop`, `auto_stop_in`); undefined without one.
+ */
+export function jobEnvironmentOf(
+  payload: JobPayload,
+  keyword: unknown,
+): JobEnvironment | undefined {
+  const variable = (key: string) => payload.variables.find((v) => v.key === key)?.value;
+  const name = variable("CI_ENVIRONMENT_NAME");
+  const slug = variable("CI_ENVIRONMENT_SLUG");
+  if (!name || !slug) return undefined;
+  const url = variable("CI_ENVIRONMENT_URL");
+  const tier = variable("CI_ENVIRONMENT_TIER");
+  const settings = isMap(keyword) ? keyword : {};
+  const onStop = typeof settings.on_stop === "string" ? settings.on_stop : undefined;
+  let autoStopIn: string | undefined;
+  if (typeof settings.auto_stop_in === "string") {
+    try {
+      autoStopIn = expandVariables(settings.auto_stop_in, variable);
+    } catch {
+      autoStopIn = settings.auto_stop_in;
+    }
+  }
+  return {
+    name,
+    slug,
+    action: variable("CI_ENVIRONMENT_ACTION") ?? "start",
+    ...(url ? { url } : {}),
+    ...(tier ? { tier } : {}),
+    ...(onStop ? { onStop } : {}),
+    ...(autoStopIn ? { autoStopIn } : {}),
+  };
+}
+
+/**
+ * The job's environment, created when it is new: with the job's tier (or the one GitLab
+ * guesses from the name), and, unless the job stops it, the lifetime `auto_stop_in` gives
+ * ("When the environment for review_app is created, the environment's lifetime is set",
+ * https://docs.gitlab.com/ci/yaml/#environmentauto_stop_in).
+ */
 export async function environmentOfJob(
   store: Store,
   projectId: number,
-  payload: JobPayload,
+  job: JobEnvironment,
   now: number,
-): Promise<EnvironmentRecord | undefined> {
-  const name = variable(payload, "CI_ENVIRONMENT_NAME");
-  const slug = variable(payload, "CI_ENVIRONMENT_SLUG");
-  if (!name || !slug) return undefined;
-  const url = variable(payload, "CI_ENVIRONMENT_URL");
+): Promise<EnvironmentRecord> {
+  const lifetime = job.action === "stop" ? {} : autoStopChange(job.autoStopIn, now);
   return store.environments.ensure(
     {
       projectId,
-      name,
-      slug,
-      tier: variable(payload, "CI_ENVIRONMENT_TIER") ?? "other",
+      name: job.name,
+      slug: job.slug,
+      tier: job.tier ?? tierOfName(job.name),
       state: "available",
-      ...(url ? { externalUrl: url } : {}),
+      ...(job.url ? { externalUrl: job.url } : {}),
+      ...(lifetime.autoStopAt !== undefined ? { autoStopAt: lifetime.autoStopAt } : {}),
     },
     now,
   );
 }
 
+/** Which environment a started job acts on, and how. */
+export interface RememberedEnvironment {
+  environmentId: number;
+  action: string;
+}
+
 const settingKey = (jobId: number) => `job-environment:${jobId}`;
 
-/** Remembers (durably) which environment a started job deploys to and how. */
-export async function rememberDeployment(
+/** Remembers (durably) which environment a started job acts on and how. */
+export async function rememberEnvironment(
   store: Store,
   jobId: number,
   environment: EnvironmentRecord,
-  payload: JobPayload,
+  job: JobEnvironment,
 ): Promise<void> {
-  const action = variable(payload, "CI_ENVIRONMENT_ACTION") ?? "start";
-  await store.settings.set(
-    settingKey(jobId),
-    JSON.stringify({ environmentId: environment.id, action }),
-  );
+  const remembered: RememberedEnvironment = {
+    environmentId: environment.id,
+    action: job.action,
+  };
+  await store.settings.set(settingKey(jobId), JSON.stringify(remembered));
 }
 
-/** After a job finished with `state`: a successful deployment updates its environment. */
-export async function recordDeployment(
+/** What `rememberEnvironment` kept for the job; undefined for a job without an environment. */
+export async function rememberedEnvironment(
   store: Store,
   jobId: number,
-  state: "success" | "failed",
-  now: number,
-): Promise<void> {
-  const remembered = await store.settings.get(settingKey(jobId));
-  if (remembered === undefined || state !== "success") return;
-  const { environmentId, action } = JSON.parse(remembered) as {
-    environmentId: number;
-    action: string;
-  };
-  const environment = await store.environments.byId(environmentId);
-  if (!environment) return;
-  if (action === "stop") {
-    await store.environments.update(environment.id, { state: "stopped" }, now);
-  } else if (action === "start") {
-    await store.environments.update(
-      environment.id,
-      { state: "available", lastDeploymentJobId: jobId },
-      now,
-    );
-  }
+): Promise<RememberedEnvironment | undefined> {
+  const text = await store.settings.get(settingKey(jobId));
+  return text === undefined ? undefined : (JSON.parse(text) as RememberedEnvironment);
 }

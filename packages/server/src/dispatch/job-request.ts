@@ -10,7 +10,7 @@ import type { Coordinator } from "../pipelines/coordinator.js";
 import type { JobRecord, RunnerRecord } from "../store/types.js";
 import { newToken, tokenDigest } from "../util/tokens.js";
 import { recordJobDeployment } from "../deploy/job-deployments.js";
-import { environmentOfJob, rememberDeployment } from "./environments.js";
+import { environmentOfJob, jobEnvironmentOf, rememberEnvironment } from "./environments.js";
 import { type PayloadContext, payloadFor } from "./payload.js";
 import { runnerMatches } from "./runner-match.js";
 
@@ -21,6 +21,8 @@ export interface JobRequestOptions {
   holdMs: number;
   /** Queue entries looked at per attempt (GitLab scans 45). */
   scanDepth?: number;
+  /** The server's clock (records' times); default `Date.now`. Holds always use real time. */
+  clock?: () => number;
 }
 
 export interface JobRequestAnswer {
@@ -36,7 +38,11 @@ export interface RunnerFeatures {
 }
 
 export class JobRequests {
-  constructor(private readonly options: JobRequestOptions) {}
+  private readonly clock: () => number;
+
+  constructor(private readonly options: JobRequestOptions) {
+    this.clock = options.clock ?? (() => Date.now());
+  }
 
   async request(
     runner: RunnerRecord,
@@ -88,21 +94,26 @@ export class JobRequests {
       if (!claimed) continue;
       try {
         const payload = await payloadFor(payloads, host, job, runner, token);
-        const environment = await environmentOfJob(
-          payloads.store,
-          job.projectId,
+        const jobEnvironment = jobEnvironmentOf(
           payload,
-          Date.now(),
+          host.attempt(job.id)?.job.definition.environment,
         );
-        if (environment) {
-          await rememberDeployment(payloads.store, job.id, environment, payload);
+        if (jobEnvironment) {
+          const now = this.clock();
+          const environment = await environmentOfJob(
+            payloads.store,
+            job.projectId,
+            jobEnvironment,
+            now,
+          );
+          await rememberEnvironment(payloads.store, job.id, environment, jobEnvironment);
           await recordJobDeployment(
             payloads.store,
             job,
             host.record,
             environment,
-            payload,
-            Date.now(),
+            jobEnvironment,
+            now,
           );
         }
         return { assigned: { payload, job }, passed };

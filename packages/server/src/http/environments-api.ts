@@ -1,15 +1,21 @@
 /**
  * Environments over the REST API (docs: api/environments, https://docs.gitlab.com/api/environments/):
  * list, get, create, update (PUT), stop, delete. Jobs with `environment:` create theirs when
- * they start (see dispatch/environments.ts); a stopped environment can be deleted, an available
- * one cannot. Conveyor's deploy engine adds: `cluster_id` and `kubernetes_namespace` (GitLab's
- * name for an environment's namespace) say where it deploys, `impersonate` applies as the
- * requesting user, `protected` keeps deploys to Maintainers, and `pinned_version` shows a
- * rollback's pin. Setting the cluster fields needs Maintainer.
+ * they start (see dispatch/environments.ts). Stopping runs the environment's `on_stop` jobs
+ * unless `force` is given (environments/lifecycle.ts); only a stopped environment can be
+ * deleted ("The environment must be stopped first, otherwise the request returns 403").
+ * Stopping and deleting need Developer, and Maintainer for a protected environment (docs:
+ * ci/environments, "Stop and delete environments"). Conveyor's deploy engine adds:
+ * `cluster_id` and `kubernetes_namespace` (GitLab's name for an environment's namespace) say
+ * where it deploys, `impersonate` applies as the requesting user, `protected` keeps deploys to
+ * Maintainers, and `pinned_version` shows a rollback's pin. Setting the cluster fields needs
+ * Maintainer.
  */
 import { environmentSlug } from "@conveyor/pipeline";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import { EntityLoader } from "../deploy/entities.js";
+import type { StopOptions } from "../environments/lifecycle.js";
+import { TIERS, tierOfName } from "../environments/tier.js";
 import {
   ACCESS_LEVELS,
   type EnvironmentChange,
@@ -24,9 +30,11 @@ export interface EnvironmentsApiOptions {
   store: Store;
   clock: () => number;
   readonly serverUrl: string;
+  /** Stops an environment as GitLab does (the server's EnvironmentLifecycle). */
+  environments: {
+    stop(environment: EnvironmentRecord, options?: StopOptions): Promise<EnvironmentRecord>;
+  };
 }
-
-const TIERS = new Set(["production", "staging", "testing", "development", "other"]);
 /** GitLab's environment names: letters, digits, spaces and `-_/$(){}.`. */
 const NAME_PATTERN = /^[A-Za-z0-9 _/${}().-]{1,255}$/;
 
@@ -40,6 +48,8 @@ export function environmentEntity(environment: EnvironmentRecord) {
     tier: environment.tier,
     created_at: new Date(environment.createdAt).toISOString(),
     updated_at: new Date(environment.updatedAt).toISOString(),
+    auto_stop_at:
+      environment.autoStopAt === undefined ? null : new Date(environment.autoStopAt).toISOString(),
     last_deployment:
       environment.lastDeploymentJobId === undefined
         ? null
@@ -159,7 +169,8 @@ export function registerEnvironmentsApi(
       const name = typeof body.name === "string" ? body.name : "";
       if (!NAME_PATTERN.test(name))
         return reply.code(400).send({ message: { name: ["is invalid"] } });
-      const tier = typeof body.tier === "string" ? body.tier : "other";
+      // Without a tier GitLab assumes one from the name (docs: ci/environments, "Deployment tier").
+      const tier = typeof body.tier === "string" ? body.tier : tierOfName(name);
       if (!TIERS.has(tier))
         return reply.code(400).send({ message: { tier: ["is not included in the list"] } });
       const existing = (await store.environments.ofProject(found.project.id)).find(
@@ -221,24 +232,40 @@ export function registerEnvironmentsApi(
     },
   );
 
-  app.post<EnvironmentParams>(
+  /** The environment a stop or delete acts on: Developer, or Maintainer when it is protected. */
+  const stoppableOf = async (
+    request: Parameters<typeof environmentOf>[0],
+    reply: FastifyReply,
+  ): Promise<EnvironmentRecord | undefined> => {
+    const found = await access.project(request, reply, ACCESS_LEVELS.developer);
+    if (!found) return undefined;
+    const environment = await environmentOf(request, reply, ACCESS_LEVELS.developer);
+    if (!environment) return undefined;
+    if (environment.protected && found.level < ACCESS_LEVELS.maintainer) {
+      sendError(reply, 403, "403 Forbidden - environment is protected");
+      return undefined;
+    }
+    return environment;
+  };
+
+  app.post<EnvironmentParams & { Querystring: { force?: string } }>(
     "/api/v4/projects/:id/environments/:environment_id/stop",
     async (request, reply) => {
-      const environment = await environmentOf(request, reply, ACCESS_LEVELS.developer);
+      const environment = await stoppableOf(request, reply);
       if (!environment) return reply;
-      const stopped = await store.environments.update(
-        environment.id,
-        { state: "stopped" },
-        clock(),
-      );
-      return stopped ? environmentView(loader(), stopped) : reply;
+      const body = (request.body ?? {}) as Record<string, unknown>;
+      const force = [body.force, request.query.force].some((v) => v === true || v === "true");
+      const after = await options.environments.stop(environment, { force });
+      // GitLab answers 200 with the environment as the stop left it (`stopping` while its
+      // on_stop job runs).
+      return reply.code(200).send(await environmentView(loader(), after));
     },
   );
 
   app.delete<EnvironmentParams>(
     "/api/v4/projects/:id/environments/:environment_id",
     async (request, reply) => {
-      const environment = await environmentOf(request, reply, ACCESS_LEVELS.maintainer);
+      const environment = await stoppableOf(request, reply);
       if (!environment) return reply;
       if (environment.state !== "stopped") {
         return reply.code(403).send({

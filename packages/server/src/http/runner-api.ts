@@ -8,7 +8,6 @@ import { FAILURE_REASONS, type FailureReason } from "@conveyor/protocol";
 import "@fastify/multipart";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { BlobTooLarge } from "../blobs/file-blobs.js";
-import { recordDeployment } from "../dispatch/environments.js";
 import type { JobRequests } from "../dispatch/job-request.js";
 import type { Coordinator } from "../pipelines/coordinator.js";
 import type { JobRecord, RunnerRecord, Store } from "../store/types.js";
@@ -30,6 +29,11 @@ export interface RunnerApiOptions {
   maxArtifactBytes: number;
   /** Called for every answered job request, with the job sent (metrics). */
   onJobRequest?: (job: JobRecord | undefined) => void;
+  /**
+   * Resolves when what a job's end set in motion (its environment's state) is written: the
+   * runner's final update is answered after it, so that what the job did is visible at once.
+   */
+  settled?: (jobId: number) => Promise<void>;
 }
 
 /** Statuses in which a job token authenticates (protocol §1.2). */
@@ -186,8 +190,8 @@ export function registerRunnerApi(app: FastifyInstance, options: RunnerApiOption
       ...(exitCode !== undefined ? { exit_code: exitCode } : {}),
       ...(job.status === "canceling" ? { canceled: true } : {}),
     });
+    await options.settled?.(job.id);
     const after = await store.jobs.byId(job.id);
-    if (after?.status === "success") await recordDeployment(store, job.id, "success", clock());
     return reply
       .header("Job-Status", after?.status ?? job.status)
       .code(200)

@@ -5,7 +5,8 @@
  * after the missed time: a schedule that fell due several times while the server was down runs
  * once, then keeps its rhythm. A schedule whose pipeline could not start still moves on to its
  * next run (GitLab too creates nothing and says nothing, docs: ci/pipelines/schedules.md).
- * Ticks never overlap.
+ * Each tick then runs the other time-driven work it was given (`tasks`, e.g. stopping
+ * environments whose `auto_stop_at` passed). Ticks never overlap.
  */
 import type { PipelineStarter, StartOutcome } from "../pipelines/starter.js";
 import type { ScheduleRecord, Store } from "../store/types.js";
@@ -21,6 +22,14 @@ export interface SchedulerOptions {
   /** Told about each run (for the server's log). */
   onRun?: (schedule: ScheduleRecord, outcome: StartOutcome) => void;
   onError?: (error: unknown, schedule?: ScheduleRecord) => void;
+  /** More time-driven work, run after the due schedules on every tick. */
+  tasks?: readonly ScheduledTask[];
+}
+
+/** Work the scheduler's tick runs; it reads the time from the scheduler's clock itself. */
+export interface ScheduledTask {
+  name: string;
+  run(): Promise<unknown>;
 }
 
 export class Scheduler {
@@ -45,7 +54,8 @@ export class Scheduler {
   }
 
   /**
-   * One tick: runs every schedule due now and answers how many ran. While a tick is in
+   * One tick: runs every schedule due now, then the tasks, and answers how many schedules
+   * ran. While a tick is in
    * progress, another call answers that tick's promise instead of starting a second one.
    */
   runDue(): Promise<number> {
@@ -56,6 +66,18 @@ export class Scheduler {
   }
 
   private async tick(): Promise<number> {
+    const ran = await this.runSchedules();
+    for (const task of this.options.tasks ?? []) {
+      try {
+        await task.run();
+      } catch (error) {
+        this.options.onError?.(error);
+      }
+    }
+    return ran;
+  }
+
+  private async runSchedules(): Promise<number> {
     const { store, clock, onError } = this.options;
     let due: ScheduleRecord[];
     try {

@@ -87,6 +87,7 @@ export const ENVIRONMENT_COLUMNS: Columns<EnvironmentChange> = {
   tier: { column: "tier" },
   state: { column: "state" },
   lastDeploymentJobId: { column: "last_deployment_job_id", nullable: true },
+  autoStopAt: { column: "auto_stop_at", nullable: true },
   clusterId: { column: "cluster_id", nullable: true },
   namespace: { column: "namespace", nullable: true },
   impersonate: { column: "impersonate" },

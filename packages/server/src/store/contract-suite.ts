@@ -11,6 +11,7 @@ import type { EngineEvent } from "@conveyor/engine";
 import { planYaml } from "@conveyor/engine/testing";
 import type { PipelineEvent, Plan } from "@conveyor/pipeline";
 import { deployStoreContract } from "./contract-suite-deploy.js";
+import { environmentLifecycleContract } from "./contract-suite-environments.js";
 import { openStore, storeTarget } from "./index.js";
 import {
   ACCESS_LEVELS,
@@ -1695,6 +1696,8 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
           assert.equal(await store.environments.byId(production.id), undefined);
           assert.deepEqual(await store.environments.ofProject(project.id), []);
         }));
+
+      describe("lifecycle", () => environmentLifecycleContract({ withStore }));
     });
 
     describe("deploy system", () => deployStoreContract({ withStore, open, reopen }));

@@ -279,6 +279,12 @@ export interface InboundHookRecord {
 
 export type NewInboundHook = Omit<InboundHookRecord, "id" | "createdAt">;
 
+/**
+ * GitLab's environment states (docs: ci/environments, https://docs.gitlab.com/ci/environments/):
+ * `available`; `stopping` while its `on_stop` job runs; `stopped`.
+ */
+export type EnvironmentState = "available" | "stopping" | "stopped";
+
 /** A deployment environment (`environment:` of a job). */
 export interface EnvironmentRecord {
   id: number;
@@ -288,9 +294,14 @@ export interface EnvironmentRecord {
   slug: string;
   externalUrl?: string;
   tier: string;
-  state: "available" | "stopping" | "stopped";
+  state: EnvironmentState;
   /** The job of the last successful deployment. */
   lastDeploymentJobId?: number;
+  /**
+   * When the environment stops by itself (GitLab's `auto_stop_at`): set from the
+   * `environment:auto_stop_in` of the job that created or last deployed it.
+   */
+  autoStopAt?: number;
   /** The cluster Conveyor's deploy engine applies to (a project's or an instance cluster). */
   clusterId?: number;
   /** The namespace for namespaced objects that name none (GitLab's `kubernetes_namespace`). */
@@ -322,6 +333,7 @@ export type EnvironmentChange = Partial<
     | "tier"
     | "state"
     | "lastDeploymentJobId"
+    | "autoStopAt"
     | "clusterId"
     | "namespace"
     | "impersonate"
@@ -412,6 +424,10 @@ export interface DeploymentRecord {
   inventory?: ObjectRef[];
   /** Why it failed or was canceled, in a sentence. */
   message?: string;
+  /** The deploying job's `environment:on_stop`: the job of its pipeline that stops the environment. */
+  onStop?: string;
+  /** The deploying job's `environment:auto_stop_in`, expanded (`1 day`, `never`). */
+  autoStopIn?: string;
   createdAt: number;
   updatedAt: number;
   startedAt?: number;
@@ -611,11 +627,18 @@ export interface EnvironmentStore {
   ensure(environment: NewEnvironment, now: number): Promise<EnvironmentRecord>;
   byId(id: number): Promise<EnvironmentRecord | undefined>;
   ofProject(projectId: number): Promise<EnvironmentRecord[]>;
+  /**
+   * Applies the change (stamping `updatedAt`); with `from`, only while the state is one of
+   * those (answers undefined otherwise, writing nothing).
+   */
   update(
     id: number,
     change: EnvironmentChange,
     now: number,
+    from?: readonly EnvironmentState[],
   ): Promise<EnvironmentRecord | undefined>;
+  /** `available` environments whose `autoStopAt` is `now` or earlier, soonest first. */
+  autoStopDue(now: number, limit?: number): Promise<EnvironmentRecord[]>;
   delete(id: number): Promise<void>;
 }
 

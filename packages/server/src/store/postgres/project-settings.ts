@@ -15,6 +15,7 @@ import {
 } from "../rows.js";
 import type {
   EnvironmentChange,
+  EnvironmentState,
   EnvironmentRecord,
   EnvironmentStore,
   InboundHookRecord,
@@ -284,8 +285,8 @@ export class PgEnvironments implements EnvironmentStore {
       this.pool,
       `INSERT INTO environments (project_id, name, slug, external_url, tier, state,
          last_deployment_job_id, cluster_id, namespace, impersonate, protected,
-         pinned_version_id, created_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+         pinned_version_id, created_at, updated_at, auto_stop_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13, $14)
        ON CONFLICT (project_id, name) DO NOTHING RETURNING *`,
       environment.projectId,
       environment.name,
@@ -300,6 +301,7 @@ export class PgEnvironments implements EnvironmentStore {
       environment.protected ?? false,
       orNull(environment.pinnedVersionId),
       now,
+      orNull(environment.autoStopAt),
     );
     // ON CONFLICT DO NOTHING returns no row for an existing environment: it is read instead
     // (an environment is never deleted and recreated under the same name in between by us).
@@ -333,17 +335,34 @@ export class PgEnvironments implements EnvironmentStore {
     id: number,
     change: EnvironmentChange,
     now: number,
+    from?: readonly EnvironmentState[],
   ): Promise<EnvironmentRecord | undefined> {
     const set = assignments(change, ENVIRONMENT_COLUMNS);
+    const values: unknown[] = [id, now, ...set.map((a) => a.value)];
+    let guard = "";
+    if (from) {
+      values.push([...from]);
+      guard = ` AND state = ANY($${values.length}::text[])`;
+    }
     const row = await one(
       this.pool,
       `UPDATE environments SET ${[setClause(set, 3), "updated_at = $2"].filter(Boolean).join(", ")}
-       WHERE id = $1 RETURNING *`,
-      id,
-      now,
-      ...set.map((a) => a.value),
+       WHERE id = $1${guard} RETURNING *`,
+      ...values,
     );
     return row && environmentFrom(row);
+  }
+
+  async autoStopDue(now: number, limit = 100): Promise<EnvironmentRecord[]> {
+    const found = await rows(
+      this.pool,
+      `SELECT * FROM environments
+       WHERE auto_stop_at IS NOT NULL AND state = 'available' AND auto_stop_at <= $1
+       ORDER BY auto_stop_at, id LIMIT $2`,
+      now,
+      limit,
+    );
+    return found.map(environmentFrom);
   }
 
   async delete(id: number): Promise<void> {

@@ -363,6 +363,20 @@ CREATE TABLE deployment_log (
 ) WITHOUT ROWID;
 `,
   },
+  {
+    version: 3,
+    name: "environment lifecycle: auto_stop_at, deployments' on_stop and auto_stop_in",
+    sql: `
+-- When an available environment stops by itself (GitLab's auto_stop_at), epoch ms.
+ALTER TABLE environments ADD COLUMN auto_stop_at INTEGER;
+CREATE INDEX environments_auto_stop ON environments (auto_stop_at)
+  WHERE auto_stop_at IS NOT NULL AND state = 'available';
+
+-- The deploying job's environment:on_stop and environment:auto_stop_in.
+ALTER TABLE deployments ADD COLUMN on_stop TEXT;
+ALTER TABLE deployments ADD COLUMN auto_stop_in TEXT;
+`,
+  },
 ];
 
 /** Applies the migrations `db` lacks, in order; a no-op on an up-to-date database. */

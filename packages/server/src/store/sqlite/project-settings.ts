@@ -14,6 +14,7 @@ import {
 } from "../rows.js";
 import type {
   EnvironmentChange,
+  EnvironmentState,
   EnvironmentRecord,
   EnvironmentStore,
   InboundHookRecord,
@@ -261,9 +262,9 @@ export class SqliteEnvironments implements EnvironmentStore {
     const ensure = this.sql.db.transaction(() => {
       this.sql.run(
         `INSERT INTO environments (project_id, name, slug, external_url, tier, state,
-           last_deployment_job_id, cluster_id, namespace, impersonate, protected,
+           last_deployment_job_id, auto_stop_at, cluster_id, namespace, impersonate, protected,
            pinned_version_id, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
          ON CONFLICT (project_id, name) DO NOTHING`,
         environment.projectId,
         environment.name,
@@ -272,6 +273,7 @@ export class SqliteEnvironments implements EnvironmentStore {
         environment.tier,
         environment.state,
         orNull(environment.lastDeploymentJobId),
+        orNull(environment.autoStopAt),
         orNull(environment.clusterId),
         orNull(environment.namespace),
         environment.impersonate ?? false,
@@ -304,16 +306,31 @@ export class SqliteEnvironments implements EnvironmentStore {
     id: number,
     change: EnvironmentChange,
     now: number,
+    from?: readonly EnvironmentState[],
   ): Promise<EnvironmentRecord | undefined> {
     const set = assignments(change, ENVIRONMENT_COLUMNS);
+    const guard = from ? ` AND state IN (${from.map(() => "?").join(", ") || "NULL"})` : "";
     const row = this.sql.one(
       `UPDATE environments SET ${[...set.map((a) => `${a.column} = ?`), "updated_at = ?"].join(", ")}
-       WHERE id = ? RETURNING *`,
+       WHERE id = ?${guard} RETURNING *`,
       ...set.map((a) => a.value),
       now,
       id,
+      ...(from ?? []),
     );
     return row && environmentFrom(row);
+  }
+
+  async autoStopDue(now: number, limit = 100): Promise<EnvironmentRecord[]> {
+    return this.sql
+      .all(
+        `SELECT * FROM environments
+         WHERE auto_stop_at IS NOT NULL AND state = 'available' AND auto_stop_at <= ?
+         ORDER BY auto_stop_at, id LIMIT ?`,
+        now,
+        limit,
+      )
+      .map(environmentFrom);
   }
 
   async delete(id: number): Promise<void> {

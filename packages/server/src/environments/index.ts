@@ -1,0 +1,10 @@
+/** Environments' lifecycle: stopping (by hand, by `on_stop` jobs, by `auto_stop_in`), tiers. */
+export { autoStopChange } from "./auto-stop.js";
+export {
+  EnvironmentLifecycle,
+  type EnvironmentLifecycleOptions,
+  type PipelineEvents,
+  type StopOptions,
+} from "./lifecycle.js";
+export { type StopAction, stopActionsOf, type StopStep, stopStepOf } from "./stop-actions.js";
+export { TIERS, tierOfName } from "./tier.js";
