@@ -21,7 +21,7 @@ import {
 import { registryAuth } from "./pull.js";
 import { parseImageReference } from "./image-ref.js";
 import { staleVerdict } from "./stale.js";
-import { expandOnce, jobEnvironment, serviceEnvironment } from "./variables.js";
+import { jobEnvironment, serviceEnvironment } from "./variables.js";
 import { testPayload } from "./testing/engine.js";
 
 const identity = identityOf(testPayload({ id: 42 }), {
@@ -253,10 +253,6 @@ test("environment lists: job gets all but file variables; services public ones, 
       },
     ),
     ["URL=pg://override", "RAW=$HOST", "HOST=override", "P=[]$"],
-  );
-  assert.equal(
-    expandOnce("${A}-$A-$B-$", (n) => (n === "A" ? "x" : undefined)),
-    "x-x--$",
   );
 });
 

@@ -6,7 +6,6 @@ import {
   parseShellProbe,
   SHELL_PROBE_SCRIPT,
   shellDetectionCommand,
-  shellQuote,
   stdinForScript,
 } from "./shell.js";
 
@@ -62,8 +61,4 @@ test("probe output is found among other lines; none means no answer", () => {
   assert.equal(parseShellProbe("entrypoint says hi\nconveyor-detected-shell=bash\n"), "bash");
   assert.equal(parseShellProbe("conveyor-detected-shell=sh"), "sh");
   assert.equal(parseShellProbe("nothing here"), null);
-});
-
-test("single-quoting survives quotes", () => {
-  assert.equal(shellQuote("a'b"), "'a'\\''b'");
 });

@@ -8,6 +8,7 @@
  * (https://docs.gitlab.com/ci/docker/using_docker_images/#override-the-entrypoint-of-an-image;
  * gitlab-runner `shells/bash.go` detection script, `executors/docker/docker_command.go`).
  */
+import { shellQuote } from "@conveyor/runner";
 
 /** Where the detection looks, in order: bash first, then sh (gitlab-runner's list). */
 export const SHELL_PATHS = [
@@ -47,9 +48,4 @@ export function parseShellProbe(output: string): "bash" | "sh" | null {
  */
 export function stdinForScript(script: string): string {
   return `eval ${shellQuote(script)} </dev/null\n`;
-}
-
-/** POSIX single-quoting. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }

@@ -10,7 +10,8 @@ import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { KILL_STEP_SCRIPT, shellQuote, stepStdin } from "./shell.js";
+import { shellQuote } from "@conveyor/runner";
+import { KILL_STEP_SCRIPT, stepStdin } from "./shell.js";
 
 const SHELLS = [
   ["sh", "/bin/sh"],

@@ -14,6 +14,7 @@
  *   shell, each stopped as found (so nothing forks away) and then killed.
  * Pure.
  */
+import { shellQuote } from "@conveyor/runner";
 import { STEPS_DIR } from "./options.js";
 
 /** Where the probe looks, in order: bash first, then sh (gitlab-runner's list). */
@@ -54,11 +55,6 @@ export function parseShellProbe(output: string): { path: string; shell: "bash" |
   if (!match) return null;
   const path = match[1]!;
   return { path, shell: path.endsWith("/bash") ? "bash" : "sh" };
-}
-
-/** POSIX single-quoting. */
-export function shellQuote(value: string): string {
-  return `'${value.replaceAll("'", `'\\''`)}'`;
 }
 
 /**

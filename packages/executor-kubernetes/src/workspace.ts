@@ -15,11 +15,10 @@ import { randomBytes } from "node:crypto";
 import { mkdir, rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { extract, type ExtractOptions, pack } from "tar-fs";
-import type { WorkspaceTransfer } from "@conveyor/runner";
+import { shellQuote, type WorkspaceTransfer } from "@conveyor/runner";
 import type { PodExec } from "./exec.js";
 import { JOB_BUILDS_DIR } from "./options.js";
 import { HELPER_CONTAINER } from "./pod-spec.js";
-import { shellQuote } from "./shell.js";
 
 export interface PodRef {
   namespace: string;

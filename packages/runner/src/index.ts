@@ -9,6 +9,7 @@ export {
   type WorkspaceTransfer,
 } from "./executor.js";
 export type { ArtifactStore, CacheStore, TraceSink } from "./ports.js";
+export { type Cleanable, cleanupRegistryOnSignals, SessionRegistry } from "./session-registry.js";
 export * from "./job/index.js";
 export {
   AFTER_SCRIPT_STEP,
@@ -32,6 +33,7 @@ export {
   maskedValues,
   noticeLine,
   parseBool,
+  serviceVariables,
   prepareScript,
   type ResolvedVariable,
   type RunnerIdentity,

@@ -1,4 +1,5 @@
 export { expandValue, runnerLookup } from "./expand.js";
+export { serviceVariables } from "./service-variables.js";
 export {
   AFTER_SCRIPT_STEP,
   afterScript,
