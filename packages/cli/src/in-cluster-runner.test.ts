@@ -4,7 +4,9 @@
  * a namespace of its own, takes a job from a real `conveyor server` and runs it as a pod through
  * the Kubernetes executor, with nothing but its ServiceAccount's rights. Then the Role is checked
  * with `kubectl auth can-i` as that ServiceAccount: it may do what the Role lists, in its
- * namespace, and nothing else.
+ * namespace, and nothing else. The runner's cache_dir is a PersistentVolumeClaim (bound on the rig
+ * to a hostPath volume of this test's own, removed afterwards): a cache a job saved is restored
+ * for a later job after the runner pod was replaced.
  *
  * Runs when KUBECONFIG names a cluster (the rig: KUBECONFIG=$(scripts/k8s/up)), as root (the
  * image is imported into the rig's containerd); skipped otherwise, or failed when
@@ -13,7 +15,16 @@
 import assert from "node:assert/strict";
 import { execFile, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import {
+  chownSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -25,10 +36,14 @@ import { CONVEYOR_VERSION } from "./version.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
 const RIG_OVERLAY = join(REPO_ROOT, "deploy/kubernetes/runner/overlays/rig");
+/** The rig's runner.toml, which the test fills in with its server, token and namespace. */
+const RIG_RUNNER_TOML = join(RIG_OVERLAY, "runner-toml.yaml");
 const IMAGE_SCRIPT = join(REPO_ROOT, "scripts/k8s/runner-image.sh");
 const ROOT_TOKEN = "glpat-in-cluster-root-token-abcdefghij";
 const SERVICE_ACCOUNT = "conveyor-runner";
 const RUNNER_UID = 10001;
+/** Where the runner's cache claim is mounted (base/deployment.yaml, cache_dir in runner.toml). */
+const CACHE_DIR = "/var/cache/conveyor";
 
 /** The rig's kubectl when it is there (scripts/k8s/build.sh), else `kubectl` on PATH. */
 function kubectlPath(): string {
@@ -180,12 +195,17 @@ class Server {
     return response.text();
   }
 
-  push(project: { http_url_to_repo: string }, files: Record<string, string>): string {
+  /** Pushes a new repository holding `files` to `branch` (a new branch: histories differ). */
+  push(
+    project: { http_url_to_repo: string },
+    files: Record<string, string>,
+    branch = "main",
+  ): string {
     const dir = repository(files);
     const remote = new URL(project.http_url_to_repo);
     remote.username = "oauth2";
     remote.password = ROOT_TOKEN;
-    git(dir, "push", "-q", remote.toString(), "HEAD:refs/heads/main");
+    git(dir, "push", "-q", remote.toString(), `HEAD:refs/heads/${branch}`);
     const sha = git(dir, "rev-parse", "HEAD").trim();
     rmSync(dir, { recursive: true, force: true });
     return sha;
@@ -215,25 +235,45 @@ async function until<T>(
 }
 
 /**
+ * The rig overlay's runner.toml (runner-toml.yaml) with this server's URL, the runner's token and
+ * the namespace put in: what is tested is the shipped file, cache_dir included.
+ */
+function rigRunnerToml(url: string, token: string, namespace: string): string[] {
+  const text = readFileSync(RIG_RUNNER_TOML, "utf8");
+  const start = text.indexOf("runner.toml: |\n");
+  assert.ok(start >= 0, `no runner.toml in ${RIG_RUNNER_TOML}`);
+  const lines = text
+    .slice(start)
+    .split("\n")
+    .slice(1)
+    .map((line) => line.replace(/^ {4}/, ""));
+  const settings: [RegExp, string][] = [
+    [/^url = ".*"$/, `url = "${url}"`],
+    [/^token = ".*"$/, `token = "${token}"`],
+    [/^ {2}namespace = ".*"$/, `  namespace = "${namespace}"`],
+  ];
+  for (const [pattern, value] of settings) {
+    const at = lines.findIndex((line) => pattern.test(line));
+    assert.ok(at >= 0, `${RIG_RUNNER_TOML} has no line matching ${pattern}`);
+    lines[at] = value;
+  }
+  assert.ok(lines.includes(`cache_dir = "${CACHE_DIR}"`), `${RIG_RUNNER_TOML} sets no cache_dir`);
+  return lines;
+}
+
+/** The rig's cache volume of this test: PersistentVolumes are cluster-wide, so one per namespace. */
+function cacheVolumeOf(namespace: string): { name: string; hostDir: string } {
+  return { name: `conveyor-runner-cache-${namespace}`, hostDir: `/tmp/${namespace}-cache` };
+}
+
+/**
  * A kustomization in a temporary folder: the rig overlay in `namespace`, with a runner.toml
- * holding this server's URL and the runner's token (kustomize reads only relative paths).
+ * holding this server's URL and the runner's token, and the cache volume made this test's own
+ * (kustomize reads only relative paths; it renames the claim's volumeName with the volume).
  */
 function writeKustomization(dir: string, namespace: string, url: string, token: string): void {
-  const runnerToml = [
-    "concurrent = 2",
-    "",
-    "[[runners]]",
-    'name = "in-cluster"',
-    `url = "${url}"`,
-    `token = "${token}"`,
-    'executor = "kubernetes"',
-    "",
-    "  [runners.kubernetes]",
-    `  namespace = "${namespace}"`,
-    '  image = "local/busybox:latest"',
-    '  helper_image = "local/busybox:latest"',
-    '  pull_policy = "never"',
-  ];
+  const runnerToml = rigRunnerToml(url, token, namespace);
+  const volume = cacheVolumeOf(namespace);
   const indent = (lines: string[], by: string) => lines.map((line) => by + line).join("\n");
   writeFileSync(
     join(dir, "kustomization.yaml"),
@@ -252,6 +292,19 @@ function writeKustomization(dir: string, namespace: string, url: string, token: 
       "      stringData:",
       "        runner.toml: |",
       indent(runnerToml, "          "),
+      "  - target:",
+      "      kind: PersistentVolume",
+      "      name: conveyor-runner-cache",
+      "    patch: |",
+      "      - op: replace",
+      "        path: /metadata/name",
+      `        value: ${volume.name}`,
+      "      - op: replace",
+      "        path: /spec/hostPath/path",
+      `        value: ${volume.hostDir}`,
+      "      - op: replace",
+      "        path: /spec/claimRef/namespace",
+      `        value: ${namespace}`,
       "",
     ].join("\n"),
     { mode: 0o600 },
@@ -265,6 +318,7 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
   const namespace = `conveyor-k8s-runner-${randomBytes(3).toString("hex")}`;
   const server = new Server();
   const kustomization = join(server.dir, "kustomization");
+  const cacheVolume = cacheVolumeOf(namespace);
   let project: { id: number; http_url_to_repo: string };
   let runnerToken = "";
   let deployed = false;
@@ -280,6 +334,47 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
       `--- server:\n${server.process?.output().split("\n").slice(-20).join("\n")}`,
     ].join("\n");
   };
+
+  /** The pipeline of `sha` once it finished, and the job `name` of it with its trace. */
+  const finishedJob = async (sha: string, name: string) => {
+    const pipeline = await until(
+      `the pipeline of ${sha.slice(0, 8)} to finish`,
+      async () => {
+        const list = await server.api<{ id: number; status: string; sha: string }[]>(
+          "GET",
+          `/projects/${project.id}/pipelines`,
+        );
+        const found = list.body.find((p) => p.sha === sha);
+        return found && ["success", "failed", "canceled"].includes(found.status)
+          ? found
+          : undefined;
+      },
+      runnerState,
+    );
+    const jobs = (
+      await server.api<Job[]>("GET", `/projects/${project.id}/pipelines/${pipeline.id}/jobs`)
+    ).body;
+    const job = jobs.find((j) => j.name === name);
+    assert.ok(job, JSON.stringify(jobs));
+    return { pipeline, job, trace: await server.trace(project.id, job.id) };
+  };
+
+  /** The names of the runner's pods (label of base/deployment.yaml). */
+  const runnerPods = async () =>
+    (
+      await kubectlOk(
+        "-n",
+        namespace,
+        "get",
+        "pods",
+        "-l",
+        "app.kubernetes.io/name=conveyor-runner",
+        "-o",
+        "jsonpath={.items[*].metadata.name}",
+      )
+    )
+      .split(" ")
+      .filter(Boolean);
 
   before(async () => {
     const image = spawnSync(IMAGE_SCRIPT, [], { encoding: "utf8" });
@@ -303,6 +398,9 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
 
     mkdirSync(kustomization);
     writeKustomization(kustomization, namespace, server.url, runnerToken);
+    // The cache volume's folder, the runner's own: kubelet gives hostPath volumes no fsGroup.
+    mkdirSync(cacheVolume.hostDir, { mode: 0o700 });
+    chownSync(cacheVolume.hostDir, RUNNER_UID, RUNNER_UID);
     deployed = true;
     // --server-side: the manifests include the namespace's `default` ServiceAccount, which the
     // controller also creates; a server-side apply merges instead of racing it.
@@ -325,7 +423,12 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
   });
 
   after(async () => {
-    if (deployed) await kubectl("delete", "namespace", namespace, "--wait=false");
+    if (deployed) {
+      await kubectl("delete", "namespace", namespace, "--wait=false");
+      // Bound until the namespace's claim is gone (pv-protection), then deleted.
+      await kubectl("delete", "persistentvolume", cacheVolume.name, "--wait=false");
+      rmSync(cacheVolume.hostDir, { recursive: true, force: true });
+    }
     await server.stop();
   });
 
@@ -356,26 +459,7 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
       ].join("\n"),
       "greeting.txt": "hello from the repository\n",
     });
-    const pipeline = await until(
-      "the pipeline to finish",
-      async () => {
-        const list = await server.api<{ id: number; status: string; sha: string }[]>(
-          "GET",
-          `/projects/${project.id}/pipelines`,
-        );
-        const found = list.body[0];
-        return found && ["success", "failed", "canceled"].includes(found.status)
-          ? found
-          : undefined;
-      },
-      runnerState,
-    );
-    const jobs = (
-      await server.api<Job[]>("GET", `/projects/${project.id}/pipelines/${pipeline.id}/jobs`)
-    ).body;
-    const job = jobs.find((j) => j.name === "in-a-pod");
-    assert.ok(job, JSON.stringify(jobs));
-    const trace = await server.trace(project.id, job.id);
+    const { pipeline, job, trace } = await finishedJob(sha, "in-a-pod");
     assert.equal(pipeline.sha, sha);
     assert.equal(pipeline.status, "success", `${trace}\n${await runnerState()}`);
     assert.match(trace, /Using Kubernetes executor with image local\/busybox:latest/);
@@ -403,6 +487,95 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
       runnerState,
       60_000,
     );
+  });
+
+  test("a cache a job saved is restored after the runner pod was replaced: it lives on the claim", async () => {
+    // The same job twice: the first run finds no cache and fills it, the second finds it. Between
+    // them the runner's pod is replaced (Recreate: the old one is gone before the new one starts),
+    // so only the claim can carry the cache over.
+    const ci = [
+      "cache-user:",
+      "  image: local/busybox:latest",
+      "  cache:",
+      "    key: deps",
+      "    paths: [vendor/]",
+      "  script:",
+      '    - if [ -f vendor/dep.txt ]; then echo "cache=hit $(cat vendor/dep.txt)"; else echo cache=miss; fi',
+      "    - mkdir -p vendor && cat fill.txt > vendor/dep.txt",
+      "",
+    ].join("\n");
+    const claim = JSON.parse(
+      await kubectlOk("-n", namespace, "get", "pvc", "conveyor-runner-cache", "-o", "json"),
+    ) as { spec: { volumeName?: string }; status: { phase?: string } };
+    assert.equal(claim.status.phase, "Bound");
+    assert.equal(claim.spec.volumeName, cacheVolume.name);
+    const mounts = await kubectlOk(
+      "-n",
+      namespace,
+      "exec",
+      "deploy/conveyor-runner",
+      "-c",
+      "runner",
+      "--",
+      "/usr/bin/sh",
+      "-c",
+      `test -w ${CACHE_DIR} && echo writable`,
+    );
+    assert.equal(mounts.trim(), "writable");
+
+    const first = await finishedJob(
+      server.push(
+        project,
+        { ".gitlab-ci.yml": ci, "fill.txt": "filled-by-pipeline-1\n" },
+        "cache-1",
+      ),
+      "cache-user",
+    );
+    assert.equal(first.pipeline.status, "success", `${first.trace}\n${await runnerState()}`);
+    assert.match(first.trace, /^cache=miss$/m);
+    assert.match(first.trace, /Created cache/);
+    // The archive is in the volume's folder on the node, not in the runner pod.
+    const archives = readdirSync(cacheVolume.hostDir, { recursive: true, encoding: "utf8" }).filter(
+      (path) => path.endsWith("cache.zip"),
+    );
+    assert.equal(archives.length, 1, `cache archives in ${cacheVolume.hostDir}: ${archives}`);
+
+    const before = await runnerPods();
+    assert.equal(before.length, 1, before.join(", "));
+    await kubectlOk("-n", namespace, "rollout", "restart", "deployment/conveyor-runner");
+    await kubectlOk(
+      "-n",
+      namespace,
+      "rollout",
+      "status",
+      "deployment/conveyor-runner",
+      "--timeout=180s",
+    );
+    const after = await until(
+      "the runner's old pod to be gone",
+      async () => {
+        const pods = await runnerPods();
+        return pods.length === 1 && pods[0] !== before[0] ? pods : undefined;
+      },
+      runnerState,
+      120_000,
+    );
+
+    const second = await finishedJob(
+      server.push(
+        project,
+        { ".gitlab-ci.yml": ci, "fill.txt": "filled-by-pipeline-2\n" },
+        "cache-2",
+      ),
+      "cache-user",
+    );
+    assert.equal(second.pipeline.status, "success", `${second.trace}\n${await runnerState()}`);
+    assert.match(second.trace, /Successfully extracted cache/);
+    assert.match(second.trace, /^cache=hit filled-by-pipeline-1$/m);
+    // The new pod ran it.
+    const log = await kubectlOk("-n", namespace, "logs", `pod/${after[0]}`, "-c", "runner");
+    assert.match(log, new RegExp(`job ${second.job.id} finished: success`));
+    assert.doesNotMatch(log, new RegExp(`job ${first.job.id} `));
   });
 
   test("the ServiceAccount may do what the Role lists, in its namespace, and nothing more", async () => {

@@ -80,9 +80,9 @@ export class KubernetesExecutor implements Executor {
     this.#exec = new PodExec(this.kubeConfig);
   }
 
-  /** The namespace of this executor's pods. */
+  /** The namespace of this executor's pods (see `namespaceOf`). */
   get namespace(): string {
-    return this.#options.namespace || DEFAULT_NAMESPACE;
+    return namespaceOf(this.#options, this.kubeConfig);
   }
 
   get runnerId(): string {
@@ -222,6 +222,21 @@ export class KubernetesExecutor implements Executor {
       `no shell found in the job image (bash or sh at the usual paths): ${why}${tail ? `\n${tail}` : ""}`,
     );
   }
+}
+
+/**
+ * The pods' namespace: the `namespace` option, else the namespace of the client configuration's
+ * current context (what kubectl uses: a kubeconfig context's `namespace`, or in a pod the service
+ * account's namespace file, which `loadFromCluster` puts there), else `default`
+ * (https://kubernetes.io/docs/concepts/overview/working-with-objects/namespaces/#setting-the-namespace-preference).
+ */
+export function namespaceOf(
+  options: Pick<KubernetesExecutorOptions, "namespace">,
+  kubeConfig: KubeConfig,
+): string {
+  if (options.namespace) return options.namespace;
+  const context = kubeConfig.getContextObject(kubeConfig.getCurrentContext());
+  return context?.namespace || DEFAULT_NAMESPACE;
 }
 
 function loadDefaultConfig(): KubeConfig {

@@ -3,7 +3,7 @@
  * Kubernetes executor does (one pod per job with build, helper and service containers; steps
  * through the exec API; the build directory copied in and out through the helper container).
  */
-export { KubernetesExecutor, defaultRunnerId } from "./executor.js";
+export { KubernetesExecutor, defaultRunnerId, namespaceOf } from "./executor.js";
 export {
   type ContainerResources,
   DEFAULT_HELPER_IMAGE,

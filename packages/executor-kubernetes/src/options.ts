@@ -51,7 +51,10 @@ export interface KubernetesVolumes {
 export interface KubernetesExecutorOptions {
   /** API client configuration; default `KubeConfig.loadFromDefault()` (KUBECONFIG, ~/.kube/config, in-cluster). */
   kubeConfig?: KubeConfig;
-  /** Namespace of the job pods (gitlab-runner's `namespace`). Default `default`. */
+  /**
+   * Namespace of the job pods (gitlab-runner's `namespace`). Default: the namespace of the client
+   * configuration's current context (kubectl's), else `default`.
+   */
   namespace?: string;
   /** Image for jobs without `image:` (gitlab-runner's `image`). Without one such jobs fail. */
   defaultImage?: string;
