@@ -491,11 +491,15 @@ describe("diagnoses and other kinds", { skip }, () => {
     await namespace?.remove();
   });
 
+  // minReadySeconds makes Kubernetes count a pod as available only after it stayed ready that
+  // long: without it (and without a readiness probe) a container that crashes a moment after it
+  // starts is briefly available, and the Deployment is complete for the deploy engine as for
+  // `kubectl rollout status`.
   test("a crash loop fails with the exit code and the container's last log lines", async () => {
     const version = await deployer.render(
       plainSet({
         "crash.yml":
-          "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: crasher }\nspec:\n  selector: { matchLabels: { app: crasher } }\n  template:\n    metadata: { labels: { app: crasher } }\n    spec:\n      containers:\n        - name: app\n          image: local/busybox:latest\n          imagePullPolicy: Never\n          command: [sh, -c, 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do echo boom-line-$i; done; exit 3']\n",
+          "apiVersion: apps/v1\nkind: Deployment\nmetadata: { name: crasher }\nspec:\n  minReadySeconds: 10\n  selector: { matchLabels: { app: crasher } }\n  template:\n    metadata: { labels: { app: crasher } }\n    spec:\n      containers:\n        - name: app\n          image: local/busybox:latest\n          imagePullPolicy: Never\n          command: [sh, -c, 'for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20 21 22 23 24 25; do echo boom-line-$i; done; exit 3']\n",
       }),
     );
     const { outcome, log } = await apply(rigTarget(namespace.name), version, [], 90_000);

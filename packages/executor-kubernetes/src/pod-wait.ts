@@ -44,6 +44,16 @@ function terminatedText(status: V1ContainerStatus): string {
   return `exited with code ${t.exitCode}${why ? ` (${why})` : ""}`;
 }
 
+/** The service containers that have ended, and how. */
+export function exitedServicesOf(pod: V1Pod): { container: string; detail: string }[] {
+  const services = (pod.spec?.containers ?? [])
+    .map((c) => c.name)
+    .filter((c) => c !== BUILD_CONTAINER && c !== HELPER_CONTAINER);
+  return (pod.status?.containerStatuses ?? [])
+    .filter((s) => services.includes(s.name) && s.state?.terminated)
+    .map((s) => ({ container: s.name, detail: terminatedText(s) }));
+}
+
 /** What the pod's state means for the job. */
 export function podVerdict(pod: V1Pod): PodVerdict {
   const name = `${pod.metadata?.namespace}/${pod.metadata?.name}`;
@@ -101,14 +111,7 @@ export function podVerdict(pod: V1Pod): PodVerdict {
         (s) => s.name === service && (s.state?.running !== undefined || s.state?.terminated),
       ),
     );
-    if (settled) {
-      return {
-        state: "running",
-        exitedServices: statuses
-          .filter((s) => services.includes(s.name) && s.state?.terminated)
-          .map((s) => ({ container: s.name, detail: terminatedText(s) })),
-      };
-    }
+    if (settled) return { state: "running", exitedServices: exitedServicesOf(pod) };
   }
   const details = (status.conditions ?? [])
     .filter((c) => c.status !== "True" && (c.reason || c.message))
