@@ -2,7 +2,14 @@
 import { readdirSync } from "node:fs";
 import { basename, join, relative } from "node:path";
 import type { EventSpec } from "@conveyor/pipeline";
-import { gitAsync, repositoryRoot, workingTreeFiles } from "./git.js";
+import {
+  type BatchCommand,
+  gitAsync,
+  gitBatch,
+  repositoryRoot,
+  splitFileList,
+  WORKING_TREE_FILES_ARGS,
+} from "./git.js";
 
 export interface RepositoryFacts {
   root: string;
@@ -12,18 +19,39 @@ export interface RepositoryFacts {
   spec: EventSpec;
 }
 
-/** Asks git its questions at the same time: each spawn costs milliseconds, and they add up. */
-export async function inspectRepository(cwd: string): Promise<RepositoryFacts> {
+/**
+ * The git commands whose answers make the facts, in the order `gitBatch` runs them: the root
+ * first (the others run there), the tag only when HEAD is on no branch (a branch wins).
+ */
+const QUESTIONS: readonly BatchCommand[] = [
+  { args: ["rev-parse", "--show-toplevel"] },
+  { args: WORKING_TREE_FILES_ARGS },
+  { args: ["symbolic-ref", "--short", "-q", "HEAD"] },
+  { args: ["describe", "--tags", "--exact-match", "HEAD"], onlyIfFailed: 2 },
+  { args: ["log", "-1", "--format=%H%x00%an%x00%ae%x00%aI%x00%B"] },
+  { args: ["symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD"] },
+  { args: ["remote", "get-url", "origin"] },
+];
+
+/** Each answer of QUESTIONS, asked one by one (when `sh` cannot run them as one batch). */
+async function askOneByOne(cwd: string): Promise<(string | undefined)[]> {
   const gitRoot = await repositoryRoot(cwd);
+  const answers = await Promise.all(
+    QUESTIONS.slice(1).map((question) => gitAsync(gitRoot ?? cwd, question.args)),
+  );
+  return [gitRoot, ...answers];
+}
+
+/**
+ * Asks git its questions in one batch: each start of a process costs milliseconds, and with a
+ * process per question they add up.
+ */
+export async function inspectRepository(cwd: string): Promise<RepositoryFacts> {
+  const answers =
+    (await gitBatch(cwd, QUESTIONS, { cdToOutput: true })) ?? (await askOneByOne(cwd));
+  const [gitRoot, listedFiles, branch, tag, log, originHead, remote] = answers;
   const root = gitRoot ?? cwd;
-  const [listed, branch, tag, log, originHead, remote] = await Promise.all([
-    workingTreeFiles(root),
-    gitAsync(root, ["symbolic-ref", "--short", "-q", "HEAD"]),
-    gitAsync(root, ["describe", "--tags", "--exact-match", "HEAD"]),
-    gitAsync(root, ["log", "-1", "--format=%H%x00%an%x00%ae%x00%aI%x00%B"]),
-    gitAsync(root, ["symbolic-ref", "--short", "-q", "refs/remotes/origin/HEAD"]),
-    gitAsync(root, ["remote", "get-url", "origin"]),
-  ]);
+  const listed = listedFiles === undefined ? undefined : splitFileList(listedFiles);
   const files = listed ?? walk(root);
   const spec: EventSpec = { files };
   if (branch) spec.branch = branch;

@@ -8,7 +8,7 @@
  */
 import { spawn } from "node:child_process";
 import { constants } from "node:os";
-import type { StepOutcome } from "@conveyor/runner";
+import type { StepOutcome } from "@conveyor/runner/core";
 
 export interface GroupRun {
   command: string;

@@ -6,7 +6,7 @@
  * one line that joins stderr to stdout so the log keeps the order in which lines were written.
  */
 import { delimiter, join } from "node:path";
-import { withoutRepositoryVariables } from "@conveyor/runner";
+import { withoutRepositoryVariables } from "@conveyor/runner/core";
 
 export type ShellName = "bash" | "sh";
 

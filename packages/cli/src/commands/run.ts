@@ -16,13 +16,8 @@ import {
   pipelineStatusText,
 } from "@conveyor/engine";
 import { planLoaded } from "@conveyor/pipeline";
-import {
-  cacheFilesDigest,
-  LocalArtifactStore,
-  LocalCacheStore,
-  readJunitReport,
-} from "@conveyor/runner";
-import { makeExecutor } from "../executors.js";
+import { LocalArtifactStore, LocalCacheStore } from "@conveyor/runner/core";
+import { EXECUTOR_NAMES, type ExecutorName, makeExecutor } from "../executors.js";
 import type { Io } from "../io.js";
 import { UsageError } from "../io.js";
 import { JobConsole } from "../run/job-console.js";
@@ -37,8 +32,8 @@ import { loadForCommand } from "./load.js";
 import { EVENT_OPTIONS, eventOverrides, FILE_OPTION, usageErrors } from "./options.js";
 
 const USAGE = `usage: conveyor run [JOB...] [--needs] [--manual JOB]... [--var KEY=VALUE]...
-  [--executor shell|docker] [--image NAME] [--concurrency N] [--report FILE]
-  [--working-tree] [--file FILE]
+  [--executor shell|docker|kubernetes] [--image NAME] [--concurrency N] [--report FILE]
+  [--kubernetes-namespace NS] [--working-tree] [--file FILE]
   [--branch NAME | --tag NAME] [--source SOURCE] [--changed PATH]... [--default-branch NAME]
 
 Runs the pipeline GitLab would create for the event (default: a push of the current branch or
@@ -47,8 +42,11 @@ checkout of the current commit; --working-tree copies uncommitted changes over i
 Artifacts, caches, logs and checkouts are kept in ${RUN_DIRECTORY}/ at the repository's root.
 
   --manual JOB       play this manual job when it becomes playable (repeatable)
-  --executor NAME    shell (default) or docker
-  --image NAME       image for jobs without 'image:' (docker executor)
+  --executor NAME    shell (default), docker, or kubernetes (pods in the cluster and namespace
+                     of $KUBECONFIG's current context)
+  --image NAME       image for jobs without 'image:' (docker and kubernetes executors)
+  --kubernetes-namespace NS
+                     the kubernetes executor's namespace instead of the context's
   --concurrency N    jobs running at the same time (default: the number of CPUs, at least 2)
   --report FILE      write the jobs' statuses as JSON
 `;
@@ -60,6 +58,7 @@ const RUN_OPTIONS = {
   manual: { type: "string", multiple: true },
   executor: { type: "string" },
   image: { type: "string" },
+  "kubernetes-namespace": { type: "string" },
   concurrency: { type: "string" },
   report: { type: "string" },
   "working-tree": { type: "boolean" },
@@ -74,9 +73,11 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     io.stdout.write(USAGE);
     return 0;
   }
-  const executorName = values.executor ?? "shell";
-  if (executorName !== "shell" && executorName !== "docker") {
-    throw new UsageError(`--executor takes shell or docker, got '${executorName}'`);
+  const executorName = (values.executor ?? "shell") as ExecutorName;
+  if (!EXECUTOR_NAMES.includes(executorName)) {
+    throw new UsageError(
+      `--executor takes ${EXECUTOR_NAMES.join(", ")}, got '${values.executor ?? ""}'`,
+    );
   }
   const concurrency = parseConcurrency(values.concurrency);
 
@@ -109,10 +110,16 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     throw error;
   }
 
+  // A git question whose answer is needed only when the first job starts: asked while the rest
+  // is set up.
+  const refspecsAnswer = localRefspecs(root, event);
   const dir = await createRunDirectory(root, event.pipelineId ?? 1);
   const executor = await makeExecutor({
     name: executorName,
     ...(values.image ? { image: values.image } : {}),
+    ...(values["kubernetes-namespace"]
+      ? { kubernetes: { namespace: values["kubernetes-namespace"] } }
+      : {}),
   });
   const artifacts = new LocalArtifactStore(dir.pipelineDir);
   const console = new JobConsole(io.stdout);
@@ -121,7 +128,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
   const run = new PipelineRun(plan, { ids: () => nextJobId++ });
   const clock = () => Date.now();
   const digests = await cacheDigests(plan.jobs, root, event.commit.sha);
-  const refspecs = await localRefspecs(root, event);
+  const refspecs = await refspecsAnswer;
   const dispatcher = new LocalDispatcher({
     run,
     concurrency,
@@ -192,7 +199,10 @@ async function cacheDigests(
   for (const job of jobs) {
     for (const files of cacheKeyFileLists(job.definition.cache)) {
       const id = files.join("\0");
-      if (!out.has(id)) out.set(id, await cacheFilesDigest({ repoDir, sha, files }));
+      if (out.has(id)) continue;
+      // Loaded only for a pipeline with such keys (the runner's main entry: globbing, hashing).
+      const { cacheFilesDigest } = await import("@conveyor/runner");
+      out.set(id, await cacheFilesDigest({ repoDir, sha, files }));
     }
   }
   return out;
@@ -251,6 +261,8 @@ async function testSummaries(
   for (const job of jobs) {
     const file = await artifacts.fileFor(job.id, "junit");
     if (!file) continue;
+    // The report parsers load only when a job stored a JUnit report.
+    const { readJunitReport } = await import("@conveyor/runner");
     const c = await readJunitReport(file, { suiteName: job.name });
     if (c.suite_error) {
       lines.push(`Tests of ${job.name}: ${c.suite_error}`);

@@ -32,6 +32,14 @@ describe("job console", () => {
     assert.equal(out.text(), "build | Executing step\nbuild | $ echo hi\nbuild | hi\nbuild | \n");
   });
 
+  it("keeps what a terminal would show of a line rewritten with carriage returns", () => {
+    const out = capture();
+    const console = new JobConsole(out.stream);
+    console.setJobNames(["dl"]);
+    console.output("dl", "get 10%\rget 55%\rget 100%\r\nwindows line\r\nplain\n");
+    assert.equal(out.text(), "dl | get 100%\ndl | windows line\ndl | plain\n");
+  });
+
   it("prints what is left of a job's last line when it ends", () => {
     const out = capture();
     const console = new JobConsole(out.stream);

@@ -21,6 +21,7 @@ export class JobConsole {
   readonly #colour: boolean;
   readonly #partial = new Map<string, string>();
   readonly #colours = new Map<string, number>();
+  readonly #prefixes = new Map<string, string>();
   #width = 0;
   #progress = "";
 
@@ -33,6 +34,7 @@ export class JobConsole {
   setJobNames(names: readonly string[]): void {
     this.#width = Math.min(32, Math.max(0, ...names.map((name) => name.length)));
     names.forEach((name, i) => this.#colours.set(name, COLOURS[i % COLOURS.length] ?? 36));
+    this.#prefixes.clear();
   }
 
   /** A chunk of a job's log; complete lines are printed, a partial line waits for its end. */
@@ -71,14 +73,24 @@ export class JobConsole {
   }
 
   #line(job: string, raw: string): string {
-    let line = raw.replace(SECTION_MARKER, "");
+    // The regular expressions run only on lines that can match them (most lines cannot).
+    let line = raw.includes("section_") ? raw.replace(SECTION_MARKER, "") : raw;
     // A carriage return rewrites the line on a terminal: keep what would be visible.
     const cr = line.lastIndexOf("\r", line.length - 2);
     if (cr >= 0) line = line.slice(cr + 1);
-    line = line.replace(/\r$/, "");
-    if (!this.#colour) line = line.replace(ANSI, "");
-    const name = job.padEnd(this.#width);
-    const prefix = this.#colour ? `\x1b[${this.#colours.get(job) ?? 36}m${name}\x1b[0m` : name;
-    return `${prefix} | ${line}${this.#colour ? "\x1b[0m" : ""}\n`;
+    if (line.endsWith("\r")) line = line.slice(0, -1);
+    if (!this.#colour && line.includes("\x1b")) line = line.replace(ANSI, "");
+    return `${this.#prefix(job)}${line}${this.#colour ? "\x1b[0m" : ""}\n`;
+  }
+
+  /** `name | `, padded (and coloured on a terminal); made once per job. */
+  #prefix(job: string): string {
+    let prefix = this.#prefixes.get(job);
+    if (prefix === undefined) {
+      const name = job.padEnd(this.#width);
+      prefix = `${this.#colour ? `\x1b[${this.#colours.get(job) ?? 36}m${name}\x1b[0m` : name} | `;
+      this.#prefixes.set(job, prefix);
+    }
+    return prefix;
   }
 }

@@ -25,29 +25,34 @@ export interface CompositeStatus {
   warnings: boolean;
 }
 
-type Key = JobStatus | "success_with_warnings" | "ignored";
+/** What a job contributes to a composite status: its status, or how it counts when it may fail. */
+export type StatusKey = JobStatus | "success_with_warnings" | "ignored";
+
+/** One entry's key. */
+export function statusKey({ status, allowFailure }: StatusEntry): StatusKey {
+  if (allowFailure && PASSED_WITH_WARNINGS_STATUSES.has(status)) return "success_with_warnings";
+  if (allowFailure && IGNORED_STATUSES.has(status)) return "ignored";
+  return status;
+}
 
 export function compositeStatus(
   entries: Iterable<StatusEntry>,
   options: { dag?: boolean } = {},
 ): CompositeStatus {
-  const keys = new Set<Key>();
-  for (const { status, allowFailure } of entries) {
-    if (allowFailure && PASSED_WITH_WARNINGS_STATUSES.has(status))
-      keys.add("success_with_warnings");
-    else if (allowFailure && IGNORED_STATUSES.has(status)) keys.add("ignored");
-    else keys.add(status);
-  }
-  return {
-    status: statusOf(keys, options.dag ?? false),
-    warnings: keys.has("success_with_warnings"),
-  };
+  const keys = new Set<StatusKey>();
+  for (const entry of entries) keys.add(statusKey(entry));
+  return compositeOfKeys(keys, options.dag ?? false);
 }
 
-function statusOf(keys: ReadonlySet<Key>, dag: boolean): PipelineStatus | undefined {
+/** The composite status of a set of entries given by their keys (the order does not matter). */
+export function compositeOfKeys(keys: ReadonlySet<StatusKey>, dag = false): CompositeStatus {
+  return { status: statusOf(keys, dag), warnings: keys.has("success_with_warnings") };
+}
+
+function statusOf(keys: ReadonlySet<StatusKey>, dag: boolean): PipelineStatus | undefined {
   if (keys.size === 0) return undefined;
-  const any = (...names: Key[]) => names.some((name) => keys.has(name));
-  const only = (...names: Key[]) => {
+  const any = (...names: StatusKey[]) => names.some((name) => keys.has(name));
+  const only = (...names: StatusKey[]) => {
     const matching = names.filter((name) => keys.has(name)).length;
     return matching > 0 && matching === keys.size;
   };

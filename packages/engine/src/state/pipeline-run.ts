@@ -18,7 +18,7 @@ import {
   snapshot,
 } from "./job-record.js";
 import { jobSettings, type SettingsOptions } from "./job-settings.js";
-import { previousStatus, processOutcome, skippedDependents } from "./processing.js";
+import { PreviousStatuses, processOutcome, skippedDependents } from "./processing.js";
 import { ResourceGroups } from "./resource-groups.js";
 import { shouldRetry } from "./retry.js";
 import {
@@ -62,6 +62,7 @@ export class PipelineRun {
   private readonly stageNames: string[];
   private readonly autoCancel: ReturnType<typeof autoCancelConfig>;
   private readonly ids: () => number;
+  private readonly previous: PreviousStatuses;
   private started = false;
 
   constructor(plan: Plan, options: RunOptions) {
@@ -76,6 +77,7 @@ export class PipelineRun {
       attempts: [],
     }));
     for (const record of this.records) this.addAttempt(record);
+    this.previous = new PreviousStatuses(this.records);
   }
 
   apply(event: EngineEvent): Decision[] {
@@ -199,6 +201,8 @@ export class PipelineRun {
   /** Moves every `created` job whose predecessors are complete, until nothing moves. */
   private process(now: number, out: Decision[]): void {
     if (!this.started) return;
+    // Statuses changed since the last pass (events, actions).
+    this.previous.invalidate();
     let moved = true;
     while (moved) {
       moved = false;
@@ -208,7 +212,7 @@ export class PipelineRun {
         const outcome = processOutcome({
           when: record.job.when,
           dag: record.job.needs !== null,
-          previous: previousStatus(record, this.records),
+          previous: this.previous.of(record),
           delayable: record.settings.startInSeconds !== undefined,
           enqueueImmediately: attempt.enqueueImmediately,
         });
@@ -218,6 +222,7 @@ export class PipelineRun {
         else if (outcome === "manual") attempt.status = "manual";
         else if (outcome === "schedule") this.schedule(record, attempt, now, out);
         else this.enqueue(attempt, now, out);
+        this.previous.invalidate();
       }
     }
   }

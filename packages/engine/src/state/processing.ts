@@ -10,7 +10,7 @@
  * https://docs.gitlab.com/ci/yaml/#when , https://docs.gitlab.com/ci/yaml/#needs
  */
 import type { JobWhen } from "@conveyor/pipeline";
-import { compositeStatus } from "./composite.js";
+import { compositeOfKeys, compositeStatus, type StatusKey, statusKey } from "./composite.js";
 import { currentAttempt, type JobRecord } from "./job-record.js";
 import { COMPLETED_STATUSES, type PipelineStatus } from "./statuses.js";
 
@@ -23,6 +23,81 @@ export function previousStatus(record: JobRecord, records: readonly JobRecord[])
       : records.filter((other) => needs.includes(other.job.name));
   const entries = previous.map(currentAttempt);
   return compositeStatus(entries, { dag: needs !== null }).status ?? "success";
+}
+
+/**
+ * previousStatus for every job of one pipeline without scanning every job for each: the jobs a
+ * job `needs` are looked up once, and the status keys of the jobs before each stage are kept
+ * until `invalidate()` says that a status changed.
+ */
+export class PreviousStatuses {
+  readonly #records: readonly JobRecord[];
+  readonly #position = new Map<JobRecord, number>();
+  readonly #byName = new Map<string, JobRecord[]>();
+  readonly #needed = new Map<JobRecord, JobRecord[]>();
+  /** Stage index → the composite status of every job in a stage before it; empty when invalidated. */
+  readonly #before = new Map<number, PipelineStatus>();
+  /** Stage index → the keys of its jobs; undefined when invalidated. */
+  #stageKeys: Map<number, Set<StatusKey>> | undefined;
+
+  constructor(records: readonly JobRecord[]) {
+    this.#records = records;
+    records.forEach((record, index) => this.#position.set(record, index));
+    for (const record of records) {
+      const same = this.#byName.get(record.job.name);
+      if (same) same.push(record);
+      else this.#byName.set(record.job.name, [record]);
+    }
+  }
+
+  /** Call after any job's status changed. */
+  invalidate(): void {
+    this.#stageKeys = undefined;
+    this.#before.clear();
+  }
+
+  /** The same as previousStatus(record, records). */
+  of(record: JobRecord): PipelineStatus {
+    const needs = record.job.needs;
+    if (needs !== null) {
+      const entries = this.#neededBy(record, needs).map(currentAttempt);
+      return compositeStatus(entries, { dag: true }).status ?? "success";
+    }
+    return this.#statusBefore(record.stageIndex);
+  }
+
+  #neededBy(record: JobRecord, needs: readonly string[]): JobRecord[] {
+    let needed = this.#needed.get(record);
+    if (!needed) {
+      const wanted = new Set(needs);
+      // In plan order, as filtering the records gives them.
+      needed = [...wanted]
+        .flatMap((name) => this.#byName.get(name) ?? [])
+        .sort((a, b) => (this.#position.get(a) ?? 0) - (this.#position.get(b) ?? 0));
+      this.#needed.set(record, needed);
+    }
+    return needed;
+  }
+
+  #statusBefore(stageIndex: number): PipelineStatus {
+    const known = this.#before.get(stageIndex);
+    if (known) return known;
+    if (!this.#stageKeys) {
+      this.#stageKeys = new Map();
+      for (const other of this.#records) {
+        const keys = this.#stageKeys.get(other.stageIndex) ?? new Set<StatusKey>();
+        keys.add(statusKey(currentAttempt(other)));
+        this.#stageKeys.set(other.stageIndex, keys);
+      }
+    }
+    const keys = new Set<StatusKey>();
+    for (const [index, stage] of this.#stageKeys) {
+      if (index < stageIndex) for (const key of stage) keys.add(key);
+    }
+    const status = compositeOfKeys(keys).status ?? "success";
+    this.#before.set(stageIndex, status);
+    return status;
+  }
 }
 
 /** What happens to a `created` job, or `undefined` while what it waits on is not complete. */

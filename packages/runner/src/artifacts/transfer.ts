@@ -11,12 +11,10 @@ import type { ArtifactWhen, JobPayload } from "@conveyor/protocol";
 import type { ArtifactStore } from "../ports.js";
 import { artifactFilename, writeArchive } from "./archive.js";
 import { collectArtifactFiles } from "./collect.js";
+import { ArtifactError } from "./errors.js";
 import { extractZip } from "./zip-read.js";
 
-/** A dependency's artifacts could not be fetched or extracted, or an upload failed. */
-export class ArtifactError extends Error {
-  override readonly name = "ArtifactError";
-}
+export { ArtifactError };
 
 function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);

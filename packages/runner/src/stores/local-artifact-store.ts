@@ -9,7 +9,8 @@
  * `root` is the pipeline's folder, e.g. `.conveyor/pipelines/<pipeline id>`. Nothing is deleted
  * when it expires; `expire_in` is only recorded. Files and metadata are written atomically.
  */
-import { readFile, stat } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { stat } from "node:fs/promises";
 import { extname, join, resolve } from "node:path";
 import type { JobArtifact, JobDependency, JobPayload } from "@conveyor/protocol";
 import type { ArtifactStore } from "../ports.js";
@@ -105,8 +106,9 @@ export class LocalArtifactStore implements ArtifactStore {
   /** Everything stored for the job (empty when nothing was). */
   async list(jobId: number): Promise<StoredArtifact[]> {
     const metadata = await this.readMetadata(jobId);
+    if (!metadata) return [];
     const dir = this.jobDir(jobId);
-    return (metadata?.artifacts ?? []).map((a) => ({ ...a, path: join(dir, a.file) }));
+    return metadata.artifacts.map((a) => ({ ...a, path: join(dir, a.file) }));
   }
 
   /** The stored file of one type (`archive`, `junit`, `dotenv`, …), or undefined. */
@@ -118,7 +120,9 @@ export class LocalArtifactStore implements ArtifactStore {
     if (this.#metadata.has(jobId)) return this.#metadata.get(jobId);
     let metadata: Metadata | undefined;
     try {
-      metadata = JSON.parse(await readFile(join(this.jobDir(jobId), METADATA), "utf8")) as Metadata;
+      // Synchronously: a small local file, most often missing (a job that stored nothing); an
+      // asynchronous read that fails costs this process several times more.
+      metadata = JSON.parse(readFileSync(join(this.jobDir(jobId), METADATA), "utf8")) as Metadata;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
     }

@@ -130,6 +130,13 @@ describe("getSources", () => {
       assert.equal(again.result.ok, true, again.log);
       const older = await fetchInto(dir, payloadFor(fetchStrategy, { sha: shas[1]! }));
       assert.equal(older.result.ok, false, "a commit the ref does not point at is fetched");
+      // The same when git keeps the ref packed instead of in a file of its own.
+      git(dir, "pack-refs", "--all");
+      assert.equal(await exists(join(dir, ".git", "refs", "remotes", "origin", "main")), false);
+      const packed = await fetchInto(dir, payloadFor(fetchStrategy));
+      assert.equal(packed.result.ok, true, packed.log);
+      const olderPacked = await fetchInto(dir, payloadFor(fetchStrategy, { sha: shas[1]! }));
+      assert.equal(olderPacked.result.ok, false, "with packed refs too");
     } finally {
       await cpDir(moved, repo);
     }
@@ -219,14 +226,39 @@ describe("getSources", () => {
     assert.equal(git(dir, "rev-parse", "HEAD"), side);
   });
 
-  it("fails like a failed script when git fails", async () => {
+  it("fails like a failed script when git fails, naming the command", async () => {
     const dir = join(root, "missing");
+    await mkdir(`${dir}.tmp`, { recursive: true });
+    await writeFile(join(`${dir}.tmp`, "get-sources-failed"), "left by an earlier job");
     const { result } = await fetchInto(
       dir,
       payloadFor([], { repo_url: join(root, "no-such-repo") }),
     );
     assert.equal(result.ok, false);
     assert.ok(!result.ok && result.exitCode === 128);
+    assert.ok(
+      !result.ok && /^git .*fetch origin/.test(result.command),
+      String(!result.ok && result.command),
+    );
+  });
+
+  it("removes what a killed git left behind and writes the git template", async () => {
+    const dir = join(root, "stale");
+    assert.equal((await fetchInto(dir, payloadFor())).result.ok, true);
+    await writeFile(join(dir, ".git", "index.lock"), "");
+    await writeFile(join(dir, ".git", "config.lock"), "");
+    await mkdir(join(dir, ".git", "hooks"), { recursive: true });
+    await writeFile(join(dir, ".git", "hooks", "post-checkout"), "#!/bin/sh\nexit 1\n");
+    const { result, log } = await fetchInto(dir, payloadFor());
+    assert.deepEqual(result, { ok: true }, log);
+    for (const left of ["index.lock", "config.lock", "hooks/post-checkout"]) {
+      assert.equal(await exists(join(dir, ".git", left)), false, left);
+    }
+    assert.equal(
+      await readFile(join(`${dir}.tmp`, "git-template", "config"), "utf8"),
+      "[init]\n\tdefaultBranch = none\n[fetch]\n\trecurseSubmodules = false\n" +
+        "[credential]\n\tinteractive = never\n[gc]\n\tautoDetach = false\n",
+    );
   });
 
   it("copies a working tree over the checkout without touching it", async () => {

@@ -9,7 +9,8 @@
  * The repository URL may be a local path, a `file://` URL or http(s).
  * Docs: https://docs.gitlab.com/ci/runners/configure_runners/#git-strategy
  */
-import { access, mkdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdirSync } from "node:fs";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import type { JobPayload } from "@conveyor/protocol";
 import { STALE_GIT_FILES, TEMPLATE_CONFIG } from "./git-commands.js";
@@ -36,7 +37,7 @@ export interface GetSourcesOptions {
   workingTree?: string;
   log: SourcesLog;
   signal: AbortSignal;
-  /** The environment for git; this process's, cleaned, when omitted. */
+  /** The environment for git; this process's, cleaned, when omitted (taken once, by the first job). */
   env?: NodeJS.ProcessEnv;
   /** `http.userAgent` for fetches. */
   userAgent?: string;
@@ -53,16 +54,25 @@ export function remoteOf(repoUrl: string): string {
   return isAbsolute(repoUrl) ? repoUrl : resolve(repoUrl);
 }
 
-async function exists(path: string): Promise<boolean> {
-  return access(path).then(
-    () => true,
-    () => false,
-  );
+/** The template's `config` file (TEMPLATE_CONFIG in git's config syntax). */
+const TEMPLATE_CONFIG_TEXT = TEMPLATE_CONFIG.map(([key, value]) => {
+  const [section, name] = [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)];
+  return `[${section}]\n\t${name} = ${value}\n`;
+}).join("");
+
+/**
+ * This process's environment cleaned for git (gitEnvironment), taken by the first job and kept,
+ * as the shell executor keeps the environment its steps inherit: copying `process.env` costs
+ * more than the rest of a job's preparations.
+ */
+let processGitEnv: NodeJS.ProcessEnv | undefined;
+function processGitEnvironment(): NodeJS.ProcessEnv {
+  return (processGitEnv ??= gitEnvironment());
 }
 
 export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult> {
   const { settings, payload, projectDir, log } = o;
-  const env = o.env ?? gitEnvironment();
+  const env = o.env ?? processGitEnvironment();
   if (typeof settings.submoduleStrategy === "object") {
     throw new Error("unknown GIT_SUBMODULE_STRATEGY");
   }
@@ -80,42 +90,46 @@ export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult
       break;
     case "clone":
     case "fetch": {
-      for (const stale of STALE_GIT_FILES) {
-        await rm(join(projectDir, ".git", stale), { force: true });
+      // The template's folder is inside `<project dir>.tmp`; the project's parent is made with it
+      // when that is the project's sibling (as run-job lays them out). Synchronously: these
+      // folders exist after the first job, and an asynchronous recursive mkdir costs this
+      // process ~20 times more CPU than the system call.
+      mkdirSync(templateDir, { recursive: true });
+      if (dirname(o.tmpDir) !== dirname(projectDir)) {
+        mkdirSync(dirname(projectDir), { recursive: true });
       }
-      await mkdir(templateDir, { recursive: true });
-      await writeFile(
-        join(templateDir, "config"),
-        TEMPLATE_CONFIG.map(([key, value]) => {
-          const [section, name] = [key.slice(0, key.indexOf(".")), key.slice(key.indexOf(".") + 1)];
-          return `[${section}]\n\t${name} = ${value}\n`;
-        }).join(""),
-      );
       if (settings.strategy === "clone") await rm(projectDir, { recursive: true, force: true });
       log.info(
         settings.depth > 0
           ? `Fetching changes with git depth set to ${settings.depth}...`
           : "Fetching changes...",
       );
-      await mkdir(dirname(projectDir), { recursive: true });
       break;
     }
   }
 
   if (fetch || settings.checkout || settings.submoduleStrategy !== "none") {
-    await mkdir(o.tmpDir, { recursive: true });
+    // With fetch, the template's folder (inside it) made it already.
+    if (!fetch) mkdirSync(o.tmpDir, { recursive: true });
     const failureFile = join(o.tmpDir, "get-sources-failed");
-    await rm(failureFile, { force: true });
+    // The script does the small file work itself (stale files, the template, the failure
+    // record) with shell builtins: from here, each file operation is a trip through the thread
+    // pool.
     const script = sourcesScript({
       payload,
       settings,
       projectDir,
       templateDir,
       remote: remoteOf(payload.git_info.repo_url),
-      unshallow: fetch && (await exists(join(projectDir, ".git", "shallow"))),
       userAgent: o.userAgent ?? "conveyor",
       failureFile,
       fetch,
+      ...(fetch
+        ? {
+            staleFiles: STALE_GIT_FILES.map((stale) => join(projectDir, ".git", stale)),
+            templateConfig: { file: join(templateDir, "config"), text: TEMPLATE_CONFIG_TEXT },
+          }
+        : {}),
     });
     const run = await runProcess("sh", ["-c", script], {
       cwd: fetch ? dirname(projectDir) : projectDir,
@@ -124,7 +138,7 @@ export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult
       output: (chunk: Buffer) => log.write(chunk),
     });
     if (run.exitCode !== 0) {
-      const command = await readFile(failureFile, "utf8").catch(() => "get_sources");
+      const command = (await readFile(failureFile, "utf8").catch(() => "")) || "get_sources";
       return { ok: false, exitCode: run.exitCode, command };
     }
   } else {

@@ -28,13 +28,20 @@ export interface SourcesScriptInputs {
   templateDir: string;
   /** The remote as git sees it (remoteOf). */
   remote: string;
-  /** The repository was fetched shallow before (`.git/shallow` exists). */
-  unshallow: boolean;
+  /**
+   * The repository was fetched shallow before (`.git/shallow` exists); undefined: the script
+   * looks for `.git/shallow` itself before it fetches.
+   */
+  unshallow?: boolean;
   userAgent: string;
-  /** Where the failing command is written. */
+  /** Where the failing command is written; the script empties it first. */
   failureFile: string;
   /** Fetch (clone/fetch strategies) before the checkout. */
   fetch: boolean;
+  /** Files a killed git leaves behind, removed first (runner `writeGitCleanup`). */
+  staleFiles?: readonly string[];
+  /** The git template's `config`, written first (its folder must exist). */
+  templateConfig?: { file: string; text: string };
 }
 
 function gitLine(args: readonly string[]): string {
@@ -51,35 +58,81 @@ function checked(args: readonly string[], failureFile: string, shown = args): st
   return `${gitLine(args)} || { code=$?; ${record}; exit $code; }`;
 }
 
+/**
+ * The file work before git runs, in the shell's builtins (no process in the common case, where
+ * no stale file is there): empty the failure record, remove stale files, write the template.
+ */
+function preludeLines(o: SourcesScriptInputs): string[] {
+  const lines = [`: > ${shellQuote(o.failureFile)} || exit 1`];
+  const stale = o.staleFiles ?? [];
+  if (stale.length > 0) {
+    const record = `printf '%s' ${shellQuote("rm -f")} > ${shellQuote(o.failureFile)}`;
+    lines.push(
+      `for f in ${stale.map(shellQuote).join(" ")}; do`,
+      `  if [ -e "$f" ] || [ -h "$f" ]; then rm -f "$f" || { code=$?; ${record}; exit $code; }; fi`,
+      "done",
+    );
+  }
+  if (o.templateConfig) {
+    lines.push(
+      `printf '%s' ${shellQuote(o.templateConfig.text)} > ${shellQuote(o.templateConfig.file)} || exit 1`,
+    );
+  }
+  return lines;
+}
+
 export function sourcesScript(o: SourcesScriptInputs): string {
   const { settings, payload } = o;
-  const lines = ["exec 2>&1"];
+  const lines = ["exec 2>&1", ...preludeLines(o)];
   if (o.fetch) {
     const init = initArgs(o.projectDir, o.templateDir, payload.git_info.repo_object_format);
+    // Whether `git init` makes a new repository (no `.git` yet): then there is no `origin` to
+    // update and no ref to compare, and asking git would only cost processes.
+    lines.push(
+      `if [ -e ${shellQuote(`${o.projectDir}/.git`)} ]; then conveyor_fresh=0; else conveyor_fresh=1; fi`,
+    );
     lines.push(checked(init, o.failureFile));
     lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
     // A reused repository has `origin` already: set its URL; a fresh one gets it added. One git
-    // process in the common case (the runner tries `remote add` first; the outcome is the same).
+    // process either way (the runner tries `remote add` first; the outcome is the same).
     const add = ["remote", "add", "origin", o.remote];
     lines.push(
-      `if ! ${gitLine(["remote", "set-url", "origin", o.remote])} >/dev/null 2>&1; then`,
+      `if [ "$conveyor_fresh" = 1 ] || ! ${gitLine(["remote", "set-url", "origin", o.remote])} >/dev/null 2>&1; then`,
       `  ${checked(add, o.failureFile, ["remote", "add", "origin"])}`,
       `  ${notice("Created fresh repository.")}`,
       "fi",
     );
-    const fetch = checked(
-      fetchArgs(settings, payload.git_info.refspecs, o.userAgent, o.unshallow),
-      o.failureFile,
-    );
+    const fetchLine = (unshallow: boolean) =>
+      checked(
+        fetchArgs(settings, payload.git_info.refspecs, o.userAgent, unshallow),
+        o.failureFile,
+      );
+    // `--unshallow` only matters to a full-depth fetch (fetchArgs).
+    const fetch =
+      o.unshallow !== undefined || settings.depth > 0
+        ? fetchLine(o.unshallow === true)
+        : `if [ -e .git/shallow ]; then ${fetchLine(true)}; else ${fetchLine(false)}; fi`;
     const target = upToDateRef(payload, settings);
-    lines.push(
-      target === undefined
-        ? fetch
-        : // A reused checkout whose ref already points at the job's commit: that fetch would
-          // change nothing (a no-op fetch prints nothing either), and it costs a handful of
-          // processes. Only a ref the remote moved since the pipeline started would differ.
-          `[ "$(${gitLine(["rev-parse", "-q", "--verify", `${target}^{commit}`])} 2>/dev/null)" = ${shellQuote(payload.git_info.sha)} ] || ${fetch}`,
-    );
+    if (target === undefined) {
+      lines.push(fetch);
+    } else {
+      // A reused checkout whose ref already points at the job's commit: that fetch would change
+      // nothing (a no-op fetch prints nothing either), and it costs a handful of processes. Only
+      // a ref the remote moved since the pipeline started would differ. The ref is read from its
+      // file when git keeps it as one (a loose ref wins over a packed one), with the shell's
+      // `read`; otherwise (packed refs, reftable) git is asked.
+      const sha = shellQuote(payload.git_info.sha);
+      const asked = `[ "$(${gitLine(["rev-parse", "-q", "--verify", `${target}^{commit}`])} 2>/dev/null)" = ${sha} ]`;
+      lines.push(
+        `if [ "$conveyor_fresh" = 1 ]; then`,
+        `  ${fetch}`,
+        `elif { read -r conveyor_ref < ${shellQuote(`.git/${target}`)}; } 2>/dev/null; then`,
+        `  [ "$conveyor_ref" = ${sha} ] || ${fetch}`,
+        "else",
+        `  ${asked} || ${fetch}`,
+        "fi",
+      );
+    }
   } else {
     lines.push(`cd ${shellQuote(o.projectDir)} || exit 1`);
   }
