@@ -13,7 +13,8 @@ import Fastify, { type FastifyInstance } from "fastify";
 import { FileBlobs } from "./blobs/file-blobs.js";
 import { type DeploySystem, registerDeploySystem } from "./deploy/index.js";
 import { JobRequests } from "./dispatch/job-request.js";
-import { EnvironmentLifecycle } from "./environments/index.js";
+import type { PayloadContext } from "./dispatch/payload.js";
+import { EnvironmentLifecycle, PlannedJobs } from "./environments/index.js";
 import { startReaper } from "./dispatch/reaper.js";
 import { type GitHosting, openGitHosting, Repositories } from "./git/index.js";
 import { registerEnvironmentsApi } from "./http/environments-api.js";
@@ -24,7 +25,8 @@ import { registerRunnerApi } from "./http/runner-api.js";
 import { registerRunnersApi } from "./http/runners-api.js";
 import { registerUsersApi } from "./http/users-api.js";
 import { registerVariablesApi } from "./http/variables-api.js";
-import { Coordinator } from "./pipelines/coordinator.js";
+import { type CommittedStep, Coordinator } from "./pipelines/coordinator.js";
+import type { PipelineHost } from "./pipelines/pipeline-host.js";
 import type { PipelineStarter } from "./pipelines/starter.js";
 import { type TriggerContext, triggerPipeline, type TriggerRequest } from "./pipelines/trigger.js";
 import { registerScheduleApi, Scheduler } from "./schedules/index.js";
@@ -32,7 +34,7 @@ import { SecretBox } from "./secrets/secret-box.js";
 import { registerTriggerApi } from "./triggers/index.js";
 import { registerInboundHooks } from "./webhooks/index.js";
 import { openStore } from "./store/index.js";
-import type { ProjectRecord, Store } from "./store/types.js";
+import type { JobChange, ProjectRecord, Store } from "./store/types.js";
 import { newToken, tokenDigest } from "./util/tokens.js";
 
 export interface ServerOptions {
@@ -79,6 +81,13 @@ export interface ServerOptions {
    * environments' `auto_stop_at`); default `Date.now`. Tests move time with it.
    */
   clock?: () => number;
+  /**
+   * Tests only: called after each committed pipeline step, before the records that follow from
+   * it (the new jobs' environments and deployments; the changed jobs' deployments and
+   * environments). Throwing there stands for the server dying at that moment: none of them are
+   * written, and the next start has to write them.
+   */
+  onStepCommitted?: (step: CommittedStep) => void;
 }
 
 export interface ConveyorServer {
@@ -94,23 +103,67 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   const log = options.log ?? (() => undefined);
   await mkdir(options.dataDir, { recursive: true });
   const store = await openStore(options.database ?? options.dataDir);
-  const secrets = new SecretBox(options.secretKey);
-  const blobs = new FileBlobs(join(options.dataDir, "artifacts"));
   await bootstrapRoot(store, options.rootToken, clock());
 
   const metrics = new ServerMetrics(store, clock);
-  // Assigned below, before the first event can reach the coordinator (load only replays).
+  const secrets = new SecretBox(options.secretKey);
+  const blobs = new FileBlobs(join(options.dataDir, "artifacts"));
+  // The listener's port is known only after listen(); URL users read it lazily.
+  let serverUrl = options.externalUrl ?? "";
+  const urlOf = () => serverUrl;
+  const payloads: PayloadContext = {
+    store,
+    blobs,
+    secrets,
+    get serverUrl() {
+      return urlOf();
+    },
+  };
+  // Assigned below, before the first event can reach the coordinator. (Jobs that load finds
+  // ended without their deployments' statuses are caught up by the deploy system's start.)
   const deployment: { system?: DeploySystem } = {};
+  const plannedJobs = new PlannedJobs({
+    payloads,
+    clock,
+    onError: (error) => log(`job environment records failed: ${describe(error)}`, "error"),
+  });
+  /** Job rows a step changed: deployments and environments follow them, metrics count them. */
+  const followJobs = (changes: readonly JobChange[]) => {
+    if (changes.length === 0) return;
+    deployment.system?.followJobs(changes);
+    environments.follow(changes);
+    for (const change of changes) {
+      if (change.finishedAt !== undefined && change.status)
+        metrics.jobsFinished.inc({ status: change.status });
+    }
+  };
+  /** Jobs just given their records that had already ended (created skipped, or while down). */
+  const endedAmong = (host: PipelineHost, jobIds: readonly number[]): JobChange[] =>
+    jobIds.flatMap((id) => {
+      const status = host.attempt(id)?.status;
+      return status && ENDED_JOB_STATUSES.has(status) ? [{ id, status }] : [];
+    });
   const coordinator = new Coordinator({
     store,
     clock,
-    onJobsChanged: (changes) => {
-      deployment.system?.followJobs(changes);
-      environments.follow(changes);
-      for (const change of changes) {
-        if (change.finishedAt !== undefined && change.status)
-          metrics.jobsFinished.inc({ status: change.status });
+    afterStep: async (host, step) => {
+      if (options.onStepCommitted) {
+        try {
+          options.onStepCommitted(step);
+        } catch (error) {
+          log(`stopped after a committed step: ${describe(error)}`, "error");
+          return;
+        }
       }
+      const planned = await plannedJobs.plan(host, step.newJobIds);
+      followJobs([...step.changedJobs, ...endedAmong(host, planned)]);
+    },
+    onRestore: async (host) => {
+      const planned = await plannedJobs.plan(
+        host,
+        host.attempts().map((attempt) => attempt.id),
+      );
+      followJobs(endedAmong(host, planned));
     },
     onError: (error) => log(`pipeline event failed: ${describe(error)}`, "error"),
   });
@@ -133,9 +186,6 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   await app.register(formbody);
   await registerOpenApi(app, options.version ?? "0.0.0-dev");
 
-  // The listener's port is known only after listen(); URL users read it lazily.
-  let serverUrl = options.externalUrl ?? "";
-  const urlOf = () => serverUrl;
   const repositories = new Repositories(join(options.dataDir, "repositories"));
   const git: GitHosting = await openGitHosting({
     root: join(options.dataDir, "repositories"),
@@ -201,14 +251,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
 
   const jobRequests = new JobRequests({
     coordinator,
-    payloads: {
-      store,
-      blobs,
-      secrets,
-      get serverUrl() {
-        return urlOf();
-      },
-    },
+    payloads,
     holdMs: (options.holdSeconds ?? 50) * 1000,
     clock,
   });
@@ -226,7 +269,9 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
       if (job?.queuedAt !== undefined)
         metrics.queueWait.observe(Math.max(0, clock() - job.queuedAt) / 1000);
     },
-    settled: (jobId) => environments.idle(jobId),
+    settled: async (jobId) => {
+      await Promise.all([environments.idle(jobId), deployment.system?.idle(jobId)]);
+    },
   });
   const restOptions = {
     store,
@@ -260,6 +305,13 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   });
   deployment.system = deploys;
   await deploys.start();
+  // Before serving: what a stopped server committed for environments but did not apply.
+  const recovered = await environments.recover();
+  if (recovered.jobEnds > 0 || recovered.stops > 0)
+    log(
+      `environments caught up: ${recovered.jobEnds} job end(s) applied, ` +
+        `${recovered.stops} stop(s) resumed`,
+    );
   metrics.mount(app);
   const version = { version: options.version ?? "0.0.0-dev", revision: "conveyor" };
   app.get("/api/v4/version", async () => version);
@@ -362,6 +414,14 @@ async function bootstrapRoot(store: Store, rootToken: string | undefined, now: n
     );
   }
 }
+
+/** Job statuses that end a job. */
+const ENDED_JOB_STATUSES: ReadonlySet<string> = new Set([
+  "success",
+  "failed",
+  "canceled",
+  "skipped",
+]);
 
 function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);

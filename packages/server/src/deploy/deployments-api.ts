@@ -25,8 +25,14 @@ import { refuse } from "./context.js";
 import { EntityLoader } from "./entities.js";
 import { tierOfName } from "../environments/tier.js";
 
+/** The statuses a deployment is created with or set to through the API. */
 const STATUSES = new Set<DeploymentStatus>(["created", "running", "success", "failed", "canceled"]);
-const FINAL = new Set<DeploymentStatus>(["success", "failed", "canceled"]);
+/**
+ * The statuses the list filters by: every status GitLab has, `skipped` (a job that never ran)
+ * and `blocked` (waiting for approvals, which Conveyor has not: none is ever blocked) included.
+ */
+const LISTED = new Set<string>([...STATUSES, "skipped", "blocked"]);
+const FINAL = new Set<DeploymentStatus>(["success", "failed", "canceled", "skipped"]);
 const ORDERS = new Set<DeploymentOrder>([
   "id",
   "iid",
@@ -59,12 +65,13 @@ export function registerDeploymentsApi(app: FastifyInstance, routes: DeployRoute
       const caller = await routes.access.project(request, reply, ACCESS_LEVELS.reporter);
       if (!caller) return reply;
       const { environment, status, order_by: orderBy, sort } = request.query;
-      if (status !== undefined && !STATUSES.has(status as DeploymentStatus))
+      if (status !== undefined && !LISTED.has(status))
         return refuse(reply, 400, "400 Bad request - status does not have a valid value");
       if (orderBy !== undefined && !ORDERS.has(orderBy as DeploymentOrder))
         return refuse(reply, 400, "400 Bad request - order_by does not have a valid value");
       if (sort !== undefined && sort !== "asc" && sort !== "desc")
         return refuse(reply, 400, "400 Bad request - sort does not have a valid value");
+      if (status === "blocked") return [];
       let environmentId: number | undefined;
       if (environment !== undefined) {
         const named = (await store.environments.ofProject(caller.project.id)).find(

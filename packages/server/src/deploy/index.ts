@@ -17,7 +17,7 @@ import { JobDeploymentFollower } from "./job-deployments.js";
 import { registerResourceSetsApi } from "./resource-sets-api.js";
 import { DeployWorker, failInterrupted } from "./worker.js";
 
-export { recordJobDeployment } from "./job-deployments.js";
+export { recordJobDeployment, startJobDeployment } from "./job-deployments.js";
 export { RESTART_MESSAGE } from "./worker.js";
 
 export interface DeploySystemOptions {
@@ -35,9 +35,14 @@ export interface DeploySystemOptions {
 }
 
 export interface DeploySystem {
-  /** For the coordinator's onJobsChanged. */
+  /** Job rows a pipeline step changed: their deployments follow them. */
   followJobs(changes: readonly JobChange[]): void;
-  /** Fails deployments a previous process left running, then starts the queues. */
+  /** Resolves when what `followJobs` started for the job is written. */
+  idle(jobId: number): Promise<void>;
+  /**
+   * Fails engine deployments a previous process left running, brings job deployments it left
+   * behind their jobs up to them, then starts the queues.
+   */
   start(): Promise<void>;
   close(): Promise<void>;
 }
@@ -82,10 +87,14 @@ export function registerDeploySystem(
   );
   return {
     followJobs: (changes) => follower.follow(changes),
+    idle: (jobId) => follower.idle(jobId),
     async start() {
       const failed = await failInterrupted(options.store, options.clock, feed);
       if (failed > 0)
         options.log(`${failed} deployment(s) were running when the server stopped: marked failed`);
+      const caughtUp = await follower.recover();
+      if (caughtUp > 0)
+        options.log(`the deployments of ${caughtUp} job(s) caught up with their jobs' statuses`);
       await worker?.start();
     },
     async close() {

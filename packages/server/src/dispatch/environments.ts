@@ -1,15 +1,16 @@
 /**
- * Jobs with `environment:` keep the project's environments: a job that starts creates its
- * environment (named as the runner sees it, `CI_ENVIRONMENT_NAME`, after expansion), and the
- * server remembers, durably, which environment the job acts on and how (`environment:action`),
- * so that its end can move the environment (see environments/lifecycle.ts). Docs:
+ * Jobs with `environment:` keep the project's environments: a job's pipeline creates its
+ * environment (named as the runner sees it, `CI_ENVIRONMENT_NAME`, after expansion; see
+ * environments/planned-jobs.ts), the job's start makes sure of it, and the server remembers,
+ * durably, which environment the job acts on and how (`environment:action`), so that its end can
+ * move the environment (see environments/lifecycle.ts). Docs:
  * https://docs.gitlab.com/ci/environments/ and https://docs.gitlab.com/ci/yaml/#environment.
  */
 import { expandVariables, isMap } from "@conveyor/pipeline";
 import type { JobPayload } from "@conveyor/protocol";
 import { autoStopChange } from "../environments/auto-stop.js";
 import { tierOfName } from "../environments/tier.js";
-import type { EnvironmentRecord, Store } from "../store/types.js";
+import type { EnvironmentRecord, JobEnvironmentRecord, Store } from "../store/types.js";
 
 /** What a started job says about its environment. */
 export interface JobEnvironment {
@@ -88,33 +89,30 @@ export async function environmentOfJob(
   );
 }
 
-/** Which environment a started job acts on, and how. */
-export interface RememberedEnvironment {
-  environmentId: number;
-  action: string;
-}
+/** Which environment a job acts on, and how. */
+export type RememberedEnvironment = JobEnvironmentRecord;
 
-const settingKey = (jobId: number) => `job-environment:${jobId}`;
-
-/** Remembers (durably) which environment a started job acts on and how. */
+/**
+ * Remembers (durably) which environment the job acts on and how: when its pipeline creates it,
+ * and again when it starts (a name that only the running job's variables give re-points it).
+ */
 export async function rememberEnvironment(
   store: Store,
   jobId: number,
   environment: EnvironmentRecord,
-  job: JobEnvironment,
+  job: Pick<JobEnvironment, "action">,
 ): Promise<void> {
-  const remembered: RememberedEnvironment = {
+  await store.jobEnvironments.remember({
+    jobId,
     environmentId: environment.id,
     action: job.action,
-  };
-  await store.settings.set(settingKey(jobId), JSON.stringify(remembered));
+  });
 }
 
 /** What `rememberEnvironment` kept for the job; undefined for a job without an environment. */
-export async function rememberedEnvironment(
+export function rememberedEnvironment(
   store: Store,
   jobId: number,
 ): Promise<RememberedEnvironment | undefined> {
-  const text = await store.settings.get(settingKey(jobId));
-  return text === undefined ? undefined : (JSON.parse(text) as RememberedEnvironment);
+  return store.jobEnvironments.ofJob(jobId);
 }

@@ -9,7 +9,7 @@ import type { JobPayload } from "@conveyor/protocol";
 import type { Coordinator } from "../pipelines/coordinator.js";
 import type { JobRecord, RunnerRecord } from "../store/types.js";
 import { newToken, tokenDigest } from "../util/tokens.js";
-import { recordJobDeployment } from "../deploy/job-deployments.js";
+import { startJobDeployment } from "../deploy/job-deployments.js";
 import { environmentOfJob, jobEnvironmentOf, rememberEnvironment } from "./environments.js";
 import { type PayloadContext, payloadFor } from "./payload.js";
 import { runnerMatches } from "./runner-match.js";
@@ -107,7 +107,7 @@ export class JobRequests {
             now,
           );
           await rememberEnvironment(payloads.store, job.id, environment, jobEnvironment);
-          await recordJobDeployment(
+          await startJobDeployment(
             payloads.store,
             job,
             host.record,

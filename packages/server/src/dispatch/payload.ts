@@ -4,7 +4,7 @@
  * token, the artifacts of the jobs it depends on (downloaded with its own token, §2.12) and
  * their dotenv variables, the project's and instance's CI/CD variables, the runner's timeout cap.
  */
-import { buildJobPayload, type PayloadDependency } from "@conveyor/engine";
+import { buildJobPayload, type JobAttempt, type PayloadDependency } from "@conveyor/engine";
 import type { JobPayload, JobVariable } from "@conveyor/protocol";
 import { readDotenvReport } from "@conveyor/runner";
 import type { FileBlobs } from "../blobs/file-blobs.js";
@@ -27,26 +27,72 @@ export async function payloadFor(
   runner: RunnerRecord,
   token: string,
 ): Promise<JobPayload> {
-  const attempt = host.attempt(job.id);
-  if (!attempt) throw new Error(`job ${job.id} is not part of pipeline ${host.id}`);
-  const event = host.record.event;
+  const attempt = attemptOf(host, job.id);
   const timeoutSeconds =
     runner.maximumTimeout !== undefined
       ? Math.min(attempt.timeoutSeconds, runner.maximumTimeout)
       : attempt.timeoutSeconds;
-  const stored = await storedVariables(context, job.projectId, event.ref.protected === true);
+  const dependencies = await dependenciesOf(context, host, job.id, token);
+  const repoUrl = cloneUrl(context.serverUrl, host.record.event.project.path, token);
+  return scopedPayload(context, host, attempt, { token, repoUrl, timeoutSeconds, dependencies });
+}
+
+/**
+ * The payload of a job as its pipeline creates it: no token, no runner, no artifacts of the jobs
+ * before it. What it says of the job's environment is what GitLab persists then (the name is
+ * expanded when the pipeline is created, Environments::CreateForJobService); payloadFor says it
+ * again, the same way, when a runner takes the job.
+ */
+export async function plannedPayload(
+  context: PayloadContext,
+  host: PipelineHost,
+  jobId: number,
+): Promise<JobPayload> {
+  const attempt = attemptOf(host, jobId);
+  // Nothing is sent: no clone URL (the server's own URL may not be known yet, at its start).
+  return scopedPayload(context, host, attempt, {
+    token: "",
+    repoUrl: "",
+    timeoutSeconds: attempt.timeoutSeconds,
+    dependencies: [],
+  });
+}
+
+function attemptOf(host: PipelineHost, jobId: number): JobAttempt {
+  const attempt = host.attempt(jobId);
+  if (!attempt) throw new Error(`job ${jobId} is not part of pipeline ${host.id}`);
+  return attempt;
+}
+
+/** The engine's payload with the stored variables the job sees, scoped to its environment. */
+async function scopedPayload(
+  context: PayloadContext,
+  host: PipelineHost,
+  attempt: JobAttempt,
+  inputs: {
+    token: string;
+    repoUrl: string;
+    timeoutSeconds: number;
+    dependencies: PayloadDependency[];
+  },
+): Promise<JobPayload> {
+  const event = host.record.event;
+  const stored = await storedVariables(
+    context,
+    host.record.projectId,
+    event.ref.protected === true,
+  );
   const build = (environment: string | undefined) =>
     buildJobPayload({
       event,
       job: attempt.job,
-      jobId: job.id,
-      token,
-      repoUrl: cloneUrl(context.serverUrl, event.project.path, token),
-      timeoutSeconds,
-      dependencies,
+      jobId: attempt.id,
+      token: inputs.token,
+      repoUrl: inputs.repoUrl,
+      timeoutSeconds: inputs.timeoutSeconds,
+      dependencies: inputs.dependencies,
       secrets: secretsFor(context, stored, environment),
     });
-  const dependencies = await dependenciesOf(context, host, job.id, token);
   const first = build(undefined);
   // A job with an environment sees the variables scoped to it: its name is known once the
   // payload's variables are expanded, so the payload is built again with them.

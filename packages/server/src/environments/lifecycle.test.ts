@@ -154,16 +154,19 @@ describe("environment lifecycle", () => {
 
   test("a review app stops by its auto_stop_in, comes back with the next deployment, stops through the API and is deleted once stopped", async () => {
     const project = await server.createProject("review-app");
+    // The pipeline creates the environment, with its lifetime already set (GitLab creates a
+    // job's environment with its pipeline, Environments::CreateForJobService).
+    const pushedAt = now();
     const { dir } = await server.pushNew(project, { ".gitlab-ci.yml": REVIEW_APP });
-
-    // The deploy job creates the environment when it starts, with its lifetime already set.
-    const claimedAt = now();
-    const deploy = await take(project, "deploy_review");
-    assert.equal(variable(deploy, "CI_ENVIRONMENT_NAME"), "review/main");
-    const created = await environmentNamed(project, "review/main");
+    const created = await waitUntil("the pipeline's environment", async () => {
+      const list = await as<Environment[]>("root", "GET", `/projects/${project.id}/environments`);
+      return list.body.find((e) => e.name === "review/main");
+    });
     assert.equal(created.state, "available");
     assert.equal(created.tier, "development");
-    assertBetween(created.auto_stop_at, claimedAt + DAY, now() + DAY);
+    assertBetween(created.auto_stop_at, pushedAt + DAY, now() + DAY);
+    const deploy = await take(project, "deploy_review");
+    assert.equal(variable(deploy, "CI_ENVIRONMENT_NAME"), "review/main");
 
     ahead += HOUR;
     const finishedFrom = now();

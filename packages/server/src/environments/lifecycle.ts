@@ -16,14 +16,22 @@
  *   (docs: ci/environments, "Access an environment for preparation or verification purposes").
  *
  * Work on one environment (a stop, the end of one of its jobs) runs one at a time.
+ *
+ * Crash safety: a job's environment is noted durably (store.jobEnvironments) before the job can
+ * end, and the note is settled only after its end moved the environment. Applying an end reads
+ * the job as stored (its status, its `finished_at` for the renewed `auto_stop_at`) and writes
+ * absolute values, so applying it again changes nothing. `recover`, when the server starts,
+ * applies the ends a stopped server committed but did not apply, then sets going the stop jobs
+ * of `stopping` environments whose stop was recorded but whose jobs never started.
  */
-import type { EngineEvent } from "@conveyor/engine";
+import type { EngineEvent, JobStatus } from "@conveyor/engine";
 import { rememberedEnvironment } from "../dispatch/environments.js";
 import type {
   EnvironmentChange,
   EnvironmentRecord,
   EnvironmentState,
   JobChange,
+  JobRecord,
   Store,
 } from "../store/types.js";
 import { KeyedSerial } from "../util/serial.js";
@@ -48,8 +56,16 @@ export interface StopOptions {
   force?: boolean;
 }
 
-type FinalStatus = "success" | "failed" | "canceled";
-const FINAL: ReadonlySet<string> = new Set<FinalStatus>(["success", "failed", "canceled"]);
+/** Job statuses that end a job: its end moves its environment. */
+const ENDED: ReadonlySet<JobStatus> = new Set<JobStatus>([
+  "success",
+  "failed",
+  "canceled",
+  "skipped",
+]);
+
+/** How many unapplied job ends `recover` reads at a time. */
+const RECOVERY_BATCH = 500;
 
 /** How many expired environments one auto-stop pass stops. */
 const AUTO_STOP_BATCH = 100;
@@ -85,15 +101,53 @@ export class EnvironmentLifecycle {
     return stopped;
   }
 
-  /** Job rows an engine event changed (the coordinator's `onJobsChanged`). */
+  /** Job rows a pipeline step changed: the ends of jobs move their environments. */
   follow(changes: readonly JobChange[]): void {
     for (const change of changes) {
-      const status = change.status;
-      if (!status || !FINAL.has(status)) continue;
+      if (!change.status || !ENDED.has(change.status)) continue;
       this.jobLanes
-        .run(change.id, () => this.jobEnded(change.id, status as FinalStatus))
+        .run(change.id, () => this.jobEnded(change.id))
         .catch((error) => this.options.onError(error));
     }
+  }
+
+  /**
+   * At start, before serving: applies the job ends a stopped server committed but did not
+   * apply, in the order the jobs finished, then sets going the stop jobs of `stopping`
+   * environments that none is on its way for. Answers how many of each it handled.
+   */
+  async recover(): Promise<{ jobEnds: number; stops: number }> {
+    const { store, onError } = this.options;
+    let jobEnds = 0;
+    // Batches until none is left; one whose ends could not be applied is not asked for again.
+    const failed = new Set<number>();
+    for (;;) {
+      const batch = (await store.jobEnvironments.ended(RECOVERY_BATCH + failed.size)).filter(
+        (remembered) => !failed.has(remembered.jobId),
+      );
+      for (const { jobId } of batch) {
+        try {
+          await this.jobLanes.run(jobId, () => this.jobEnded(jobId));
+          jobEnds += 1;
+        } catch (error) {
+          failed.add(jobId);
+          onError(error);
+        }
+      }
+      if (batch.length < RECOVERY_BATCH) break;
+    }
+    let stops = 0;
+    for (const environment of await store.environments.stopping()) {
+      try {
+        const resumed = await this.environmentLanes.run(environment.id, () =>
+          this.resumeStop(environment.id),
+        );
+        if (resumed) stops += 1;
+      } catch (error) {
+        onError(error);
+      }
+    }
+    return { jobEnds, stops };
   }
 
   /** Resolves when what `follow` started for the job is written (the runner API, tests). */
@@ -156,33 +210,57 @@ export class EnvironmentLifecycle {
     );
   }
 
-  private async jobEnded(jobId: number, status: FinalStatus): Promise<void> {
-    const remembered = await rememberedEnvironment(this.options.store, jobId);
-    if (!remembered) return;
+  /**
+   * A stop was recorded (`stopping`) but none of its stop jobs is queued or running and none
+   * ended since (an end would have moved the environment): the server stopped before it set
+   * them going, so they are set going now. True when something was done.
+   */
+  private async resumeStop(environmentId: number): Promise<boolean> {
+    const environment = await this.options.store.environments.byId(environmentId);
+    if (environment?.state !== "stopping") return false;
+    const actions = await stopActionsOf(this.options.store, environment);
+    if (actions.some((action) => stopStepOf(action.status) === "wait")) return false;
+    let started = 0;
+    for (const action of actions) {
+      if (await this.start(action)) started += 1;
+    }
+    if (started === 0) await this.change(environment, { state: "stopped" }, ["stopping"]);
+    return true;
+  }
+
+  /** Applies the job's end to its environment once, then settles the job's note. */
+  private async jobEnded(jobId: number): Promise<void> {
+    const { store, clock } = this.options;
+    const remembered = await rememberedEnvironment(store, jobId);
+    if (!remembered || remembered.settledAt !== undefined) return;
+    const job = await store.jobs.byId(jobId);
+    if (!job || !ENDED.has(job.status)) return;
     await this.environmentLanes.run(remembered.environmentId, async () => {
-      const environment = await this.options.store.environments.byId(remembered.environmentId);
-      if (environment) await this.applyJobEnd(environment, jobId, remembered.action, status);
+      const environment = await store.environments.byId(remembered.environmentId);
+      if (environment) await this.applyJobEnd(environment, job, remembered.action);
+      await store.jobEnvironments.settle(jobId, clock());
     });
   }
 
   private async applyJobEnd(
     environment: EnvironmentRecord,
-    jobId: number,
+    job: JobRecord,
     action: string,
-    status: FinalStatus,
   ): Promise<void> {
     const { store, clock } = this.options;
-    const now = clock();
+    const status = job.status;
+    // Lifetimes count from the job's end as stored, so applying the end again renews nothing.
+    const endedAt = job.finishedAt ?? clock();
     switch (action) {
       case "start": {
         if (status !== "success") return;
-        const deployment = (await store.deployments.ofJob(jobId)).find(
+        const deployment = (await store.deployments.ofJob(job.id)).find(
           (d) => d.environmentId === environment.id,
         );
         await this.change(environment, {
           state: "available",
-          lastDeploymentJobId: jobId,
-          ...autoStopChange(deployment?.autoStopIn, now),
+          lastDeploymentJobId: job.id,
+          ...autoStopChange(deployment?.autoStopIn, endedAt),
         });
         return;
       }
@@ -198,7 +276,7 @@ export class EnvironmentLifecycle {
       case "access": {
         if (status !== "success" || environment.state !== "available") return;
         const last = await store.deployments.lastSuccessful(environment.id);
-        const renewed = autoStopChange(last?.autoStopIn, now);
+        const renewed = autoStopChange(last?.autoStopIn, endedAt);
         if ("autoStopAt" in renewed) await this.change(environment, renewed, ["available"]);
         return;
       }

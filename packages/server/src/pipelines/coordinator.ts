@@ -16,10 +16,25 @@ export interface CoordinatorOptions {
   clock: () => number;
   signal?: QueueSignal;
   settings?: Omit<RunOptions, "ids">;
-  /** Job rows an event changed (metrics watch final statuses). */
-  onJobsChanged?: (changes: JobChange[]) => void;
+  /**
+   * What follows a committed event, awaited in the pipeline's lane before its next event: the
+   * attempts it created and the job rows it changed. A failure goes to onError (the event stays
+   * applied).
+   */
+  afterStep?: (host: PipelineHost, step: CommittedStep) => Promise<void>;
+  /**
+   * A pipeline rebuilt from the store when the server starts, awaited before it serves: what a
+   * stopped server left undone after its events is done here.
+   */
+  onRestore?: (host: PipelineHost) => Promise<void>;
   /** Something failed outside any request (a timer's event); the server logs it. */
   onError?: (error: unknown) => void;
+}
+
+/** What one committed event did to the pipeline's jobs. */
+export interface CommittedStep {
+  newJobIds: number[];
+  changedJobs: JobChange[];
 }
 
 export interface JobClaim {
@@ -49,6 +64,13 @@ export class Coordinator {
       if (!record.plan.created) continue;
       const host = await PipelineHost.restore(record, this.hostOptions());
       this.track(host);
+      await this.lanes.run(host.id, async () => {
+        try {
+          await this.options.onRestore?.(host);
+        } catch (error) {
+          this.options.onError?.(error);
+        }
+      });
     }
     this.signal.bump(0);
     this.signal.wakeAll();
@@ -70,6 +92,7 @@ export class Coordinator {
     return this.lanes.run(record.id, async () => {
       const { host, outcome } = await PipelineHost.start(record, now, this.hostOptions());
       this.track(host);
+      await this.afterStep(host, outcome);
       this.follow(host, outcome);
       return host.record;
     });
@@ -129,6 +152,7 @@ export class Coordinator {
     if (!host) return undefined;
     try {
       const outcome = await host.apply(event, claim);
+      await this.afterStep(host, outcome);
       this.follow(host, outcome);
       return outcome;
     } catch (error) {
@@ -169,9 +193,19 @@ export class Coordinator {
     this.arm(host);
   }
 
+  /** What follows the committed event (its failure leaves the event applied). */
+  private async afterStep(host: PipelineHost, outcome: StepOutcome): Promise<void> {
+    const step = { newJobIds: outcome.newJobIds ?? [], changedJobs: outcome.changedJobs ?? [] };
+    if (!outcome.applied || (step.newJobIds.length === 0 && step.changedJobs.length === 0)) return;
+    try {
+      await this.options.afterStep?.(host, step);
+    } catch (error) {
+      this.options.onError?.(error);
+    }
+  }
+
   /** Acts on what the engine decided after an event. */
   private follow(host: PipelineHost, outcome: StepOutcome): void {
-    if (outcome.changedJobs?.length) this.options.onJobsChanged?.(outcome.changedJobs);
     const queued = outcome.decisions.filter((d) => d.type === "enqueue").length;
     if (queued > 0) this.signal.bump(queued);
     if (host.isComplete) this.forget(host.id);

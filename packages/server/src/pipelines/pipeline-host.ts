@@ -29,6 +29,8 @@ export interface StepOutcome {
   applied: boolean;
   /** The stored job rows the event changed. */
   changedJobs?: JobChange[];
+  /** The ids of the attempts the event created (first runs and retries). */
+  newJobIds?: number[];
 }
 
 type Claim = NonNullable<PipelineStep["claim"]>;
@@ -112,7 +114,12 @@ export class PipelineHost {
       throw new PipelineOutOfStep(this.record.id, `claim of job ${claim?.jobId} was refused`);
     }
     this.seq += 1;
-    return { decisions, applied: true, changedJobs: step.changedJobs };
+    return {
+      decisions,
+      applied: true,
+      changedJobs: step.changedJobs,
+      newJobIds: step.newJobs.map((job) => job.id),
+    };
   }
 
   private stepFor(event: EngineEvent, claim: Claim | undefined): PipelineStep {

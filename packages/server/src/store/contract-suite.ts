@@ -12,6 +12,7 @@ import { planYaml } from "@conveyor/engine/testing";
 import type { PipelineEvent, Plan } from "@conveyor/pipeline";
 import { deployStoreContract } from "./contract-suite-deploy.js";
 import { environmentLifecycleContract } from "./contract-suite-environments.js";
+import { jobEnvironmentContract } from "./contract-suite-job-environments.js";
 import { openStore, storeTarget } from "./index.js";
 import {
   ACCESS_LEVELS,
@@ -1698,6 +1699,20 @@ export function storeContract(label: string, open: () => Promise<Store>): void {
         }));
 
       describe("lifecycle", () => environmentLifecycleContract({ withStore }));
+
+      describe("job environments and recovery", () =>
+        jobEnvironmentContract({
+          withStore,
+          jobs: async (store, jobs) => {
+            const seeded = await seed(store);
+            const started = await startedPipeline(store, seeded, jobs);
+            return {
+              projectId: seeded.project.id,
+              pipelineId: started.pipeline.id,
+              jobs: started.jobs,
+            };
+          },
+        }));
     });
 
     describe("deploy system", () => deployStoreContract({ withStore, open, reopen }));

@@ -15,7 +15,7 @@ import {
 } from "../testing/stores.js";
 import { storeContract } from "./contract-suite.js";
 import { openStore } from "./index.js";
-import { POSTGRES_MIGRATIONS } from "./postgres/migrations.js";
+import { migratePostgres, POSTGRES_MIGRATIONS } from "./postgres/migrations.js";
 
 const databaseUrl = process.env[TEST_DATABASE_ENV];
 const SKIP_REASON = `set ${TEST_DATABASE_ENV} (scripts/ci/start-postgres.sh prints it)`;
@@ -77,6 +77,71 @@ if (!databaseUrl) {
         );
       } finally {
         await client.end();
+      }
+    });
+
+    test("migration 4 moves what settings remembered of jobs' environments, settling the ended jobs", async () => {
+      const schema = await createTestSchema(url);
+      drops.push(schema.drop);
+      // A schema as the previous version left it: migrations 1 to 3, and its settings.
+      const pool = new pg.Pool({ connectionString: schema.target, max: 1 });
+      try {
+        await migratePostgres(
+          pool,
+          POSTGRES_MIGRATIONS.filter((m) => m.version <= 3),
+        );
+        const run = (sql: string, ...values: unknown[]) => pool.query(sql, values);
+        await run(`INSERT INTO projects (id, path, name, description, default_branch, visibility,
+                     created_at) VALUES (1, 'g/app', 'app', '', 'main', 'private', 1)`);
+        await run(`INSERT INTO pipelines (id, project_id, iid, ref, tag, sha, before_sha, source,
+                     status, event, plan, created_at, updated_at)
+                   VALUES (1, 1, 1, 'main', false, 'a', 'b', 'push', 'running', '{}', '{}', 1, 1)`);
+        const job = (id: number, status: string, finishedAt: number | null) =>
+          run(
+            `INSERT INTO jobs (id, pipeline_id, project_id, name, stage, status, attempt, retried,
+               allow_failure, tags, timeout_seconds, cancel_gracefully, created_at, updated_at,
+               finished_at)
+             VALUES ($1, 1, 1, $2, 'deploy', $3, 1, false, false, '[]', 60, false, 1, 7, $4)`,
+            id,
+            `job ${id}`,
+            status,
+            finishedAt,
+          );
+        await job(1, "success", 5);
+        await job(2, "running", null);
+        await job(3, "canceled", null);
+        await run(`INSERT INTO environments (id, project_id, name, slug, tier, state, created_at,
+                     updated_at) VALUES (4, 1, 'review', 'review', 'development', 'available', 1, 1)`);
+        const remember = (key: string, value: string) =>
+          run("INSERT INTO settings (key, value) VALUES ($1, $2)", key, value);
+        await remember("job-environment:1", '{"environmentId":4,"action":"start"}');
+        await remember("job-environment:2", '{"environmentId":4,"action":"stop"}');
+        await remember("job-environment:3", '{"environmentId":4,"action":"prepare"}');
+        await remember("job-environment:9", '{"environmentId":4,"action":"start"}'); // job gone
+        await remember("other", "not json");
+      } finally {
+        await pool.end();
+      }
+
+      const store = await openStore(schema.target);
+      try {
+        assert.deepEqual(await store.jobEnvironments.ofJob(1), {
+          jobId: 1,
+          environmentId: 4,
+          action: "start",
+          settledAt: 5,
+        });
+        assert.deepEqual(await store.jobEnvironments.ofJob(2), {
+          jobId: 2,
+          environmentId: 4,
+          action: "stop",
+        });
+        assert.equal((await store.jobEnvironments.ofJob(3))?.settledAt, 7);
+        assert.equal(await store.jobEnvironments.ofJob(9), undefined);
+        assert.equal(await store.settings.get("job-environment:1"), undefined);
+        assert.equal(await store.settings.get("other"), "not json");
+      } finally {
+        await store.close();
       }
     });
 

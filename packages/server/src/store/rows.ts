@@ -12,6 +12,7 @@ import type {
   DeploymentRecord,
   EnvironmentRecord,
   InboundHookRecord,
+  JobEnvironmentRecord,
   JobRecord,
   MemberRecord,
   NewDeployment,
@@ -295,6 +296,17 @@ export function environmentFrom(row: Row): EnvironmentRecord {
       namespace: optStr(row.namespace),
       pinnedVersionId: optNum(row.pinned_version_id),
     },
+  );
+}
+
+export function jobEnvironmentFrom(row: Row): JobEnvironmentRecord {
+  return withOptional<JobEnvironmentRecord>(
+    {
+      jobId: num(row.job_id),
+      environmentId: num(row.environment_id),
+      action: str(row.action),
+    },
+    { settledAt: optNum(row.settled_at) },
   );
 }
 

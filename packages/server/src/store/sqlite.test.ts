@@ -10,7 +10,7 @@ import Database from "better-sqlite3";
 import { openTestStore, type TestStore } from "../testing/stores.js";
 import { storeContract } from "./contract-suite.js";
 import { openStore } from "./index.js";
-import { SQLITE_MIGRATIONS } from "./sqlite/migrations.js";
+import { migrateSqlite, SQLITE_MIGRATIONS } from "./sqlite/migrations.js";
 import { nativeBindingOption } from "./sqlite/database.js";
 
 /**
@@ -69,6 +69,74 @@ describe("sqlite store", () => {
       }
     } finally {
       await rm(parent, { recursive: true, force: true });
+    }
+  });
+
+  test("migration 4 moves what settings remembered of jobs' environments, settling the ended jobs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "conveyor-sqlite-"));
+    try {
+      // A database as the previous version left it: migrations 1 to 3, and its settings.
+      const db = new Database(join(dir, "conveyor.sqlite3"), nativeBindingOption());
+      try {
+        migrateSqlite(
+          db,
+          SQLITE_MIGRATIONS.filter((m) => m.version <= 3),
+        );
+        const run = (sql: string, ...values: unknown[]) => db.prepare(sql).run(...values);
+        run(`INSERT INTO projects (id, path, name, description, default_branch, visibility,
+               created_at) VALUES (1, 'g/app', 'app', '', 'main', 'private', 1)`);
+        run(`INSERT INTO pipelines (id, project_id, iid, ref, tag, sha, before_sha, source, status,
+               event, plan, created_at, updated_at)
+             VALUES (1, 1, 1, 'main', 0, 'a', 'b', 'push', 'running', '{}', '{}', 1, 1)`);
+        const job = (id: number, status: string, finishedAt: number | null) =>
+          run(
+            `INSERT INTO jobs (id, pipeline_id, project_id, name, stage, status, attempt, retried,
+               allow_failure, tags, timeout_seconds, cancel_gracefully, created_at, updated_at,
+               finished_at) VALUES (?, 1, 1, ?, 'deploy', ?, 1, 0, 0, '[]', 60, 0, 1, 7, ?)`,
+            id,
+            `job ${id}`,
+            status,
+            finishedAt,
+          );
+        job(1, "success", 5);
+        job(2, "running", null);
+        job(3, "canceled", null);
+        run(`INSERT INTO environments (id, project_id, name, slug, tier, state, created_at,
+               updated_at) VALUES (4, 1, 'review', 'review', 'development', 'available', 1, 1)`);
+        const remember = (key: string, value: string) =>
+          run("INSERT INTO settings (key, value) VALUES (?, ?)", key, value);
+        remember("job-environment:1", '{"environmentId":4,"action":"start"}');
+        remember("job-environment:2", '{"environmentId":4,"action":"stop"}');
+        remember("job-environment:3", '{"environmentId":4,"action":"prepare"}');
+        remember("job-environment:9", '{"environmentId":4,"action":"start"}'); // job gone
+        remember("job-environment:x", "not json");
+        remember("other", "kept");
+      } finally {
+        db.close();
+      }
+
+      const store = await openStore(dir);
+      try {
+        assert.deepEqual(await store.jobEnvironments.ofJob(1), {
+          jobId: 1,
+          environmentId: 4,
+          action: "start",
+          settledAt: 5,
+        });
+        assert.deepEqual(await store.jobEnvironments.ofJob(2), {
+          jobId: 2,
+          environmentId: 4,
+          action: "stop",
+        });
+        assert.equal((await store.jobEnvironments.ofJob(3))?.settledAt, 7);
+        assert.equal(await store.jobEnvironments.ofJob(9), undefined);
+        assert.equal(await store.settings.get("job-environment:1"), undefined);
+        assert.equal(await store.settings.get("other"), "kept");
+      } finally {
+        await store.close();
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 

@@ -388,8 +388,14 @@ export interface ResourceSetVersionRecord {
 
 export type NewResourceSetVersion = Omit<ResourceSetVersionRecord, "id" | "createdAt" | "digest">;
 
-/** GitLab's deployment statuses (docs: api/deployments, "status"). */
-export type DeploymentStatus = "created" | "running" | "success" | "failed" | "canceled";
+/**
+ * GitLab's deployment statuses (docs: api/deployments, "status",
+ * https://docs.gitlab.com/api/deployments/): a job's deployment is `created` with its pipeline,
+ * `running` while the job runs, then the job's end (`skipped` for a job that never ran). GitLab's
+ * `blocked` (a deployment waiting for approvals) never happens here: Conveyor has no approvals.
+ */
+export type DeploymentStatus =
+  "created" | "running" | "success" | "failed" | "canceled" | "skipped";
 
 /**
  * Where a deployment comes from:
@@ -622,6 +628,34 @@ export interface InboundHookStore {
   delete(id: number): Promise<void>;
 }
 
+/** Which environment a job with `environment:` acts on, and how (`environment:action`). */
+export interface JobEnvironmentRecord {
+  jobId: number;
+  environmentId: number;
+  /** `start` (the default), `prepare`, `verify`, `access` or `stop`. */
+  action: string;
+  /** When the job's end was applied to the environment; unset until then. */
+  settledAt?: number;
+}
+
+/**
+ * The durable note of which environment each job acts on: kept from the moment the job's
+ * environment is known, and settled once the job's end has moved the environment, so an end
+ * a stopped server did not get to apply is found when it starts again.
+ */
+export interface JobEnvironmentStore {
+  /** Records the job's environment and action (again: re-pointed; `settledAt` stays). */
+  remember(record: Omit<JobEnvironmentRecord, "settledAt">): Promise<void>;
+  ofJob(jobId: number): Promise<JobEnvironmentRecord | undefined>;
+  /** The job's end has been applied to its environment (a no-op when already settled). */
+  settle(jobId: number, now: number): Promise<void>;
+  /**
+   * Unsettled records whose job has ended (`success`, `failed`, `canceled`, `skipped`), in the
+   * order the jobs finished.
+   */
+  ended(limit?: number): Promise<JobEnvironmentRecord[]>;
+}
+
 export interface EnvironmentStore {
   /** Creates the environment or answers the existing one with that name (unchanged). */
   ensure(environment: NewEnvironment, now: number): Promise<EnvironmentRecord>;
@@ -639,6 +673,8 @@ export interface EnvironmentStore {
   ): Promise<EnvironmentRecord | undefined>;
   /** `available` environments whose `autoStopAt` is `now` or earlier, soonest first. */
   autoStopDue(now: number, limit?: number): Promise<EnvironmentRecord[]>;
+  /** Environments in `stopping`, by id. */
+  stopping(limit?: number): Promise<EnvironmentRecord[]>;
   delete(id: number): Promise<void>;
 }
 
@@ -679,6 +715,12 @@ export interface ResourceSetStore {
   ): Promise<ResourceSetVersionRecord[]>;
 }
 
+/** A deployment whose status has not caught up with its job's. */
+export interface DeploymentBehindJob {
+  deployment: DeploymentRecord;
+  jobStatus: JobStatus;
+}
+
 export interface DeploymentStore {
   /** Allocates the project's next iid. */
   create(deployment: NewDeployment, now: number): Promise<DeploymentRecord>;
@@ -704,6 +746,12 @@ export interface DeploymentStore {
   queuedEnvironments(): Promise<number[]>;
   /** Engine deployments in `running`, oldest first. */
   running(): Promise<DeploymentRecord[]>;
+  /**
+   * Deployments their job has moved past, with the job's status, oldest first: job deployments
+   * still `created` while the job runs or after it ended, or still `running` after it ended,
+   * and engine deployments still `created` after their job ended.
+   */
+  behindJobs(limit?: number): Promise<DeploymentBehindJob[]>;
   /** The environment's newest `success` deployment (of the engine only, when `engineOnly`). */
   lastSuccessful(
     environmentId: number,
@@ -736,6 +784,7 @@ export interface Store {
   readonly schedules: ScheduleStore;
   readonly hooks: InboundHookStore;
   readonly environments: EnvironmentStore;
+  readonly jobEnvironments: JobEnvironmentStore;
   readonly clusters: ClusterStore;
   readonly resourceSets: ResourceSetStore;
   readonly deployments: DeploymentStore;

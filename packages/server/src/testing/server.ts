@@ -56,6 +56,12 @@ export interface TestServer {
   pushMore(dir: string, files: Record<string, string>, branch?: string): Promise<string>;
   /** Polls `probe` until it answers something (bounded by `timeoutMs`). */
   waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs?: number): Promise<T>;
+  /**
+   * Stops the server and starts a new one on the same data directory and store (a restart after
+   * a crash, when the test made the first server stop short of something); `server` and `url`
+   * then name the new one (a new port).
+   */
+  restart(options?: Partial<ServerOptions>): Promise<void>;
   /** Stops the server (and, unless `keepData`, removes its state). */
   close(options?: { keepData?: boolean }): Promise<void>;
 }
@@ -65,17 +71,19 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
   const testStore = await openTestStore();
   // The server opens its own connection to the same target.
   const postgres = testStore.target.startsWith("postgres");
-  const server = await startServer({
-    dataDir,
-    database: testStore.target,
-    port: 0,
-    secretKey: SECRET_KEY,
-    rootToken: ROOT_TOKEN,
-    registrationToken: REGISTRATION_TOKEN,
-    holdSeconds: 5,
-    ...options,
-  });
-  const url = server.url;
+  const start = (given: Partial<ServerOptions>) =>
+    startServer({
+      dataDir,
+      database: testStore.target,
+      port: 0,
+      secretKey: SECRET_KEY,
+      rootToken: ROOT_TOKEN,
+      registrationToken: REGISTRATION_TOKEN,
+      holdSeconds: 5,
+      ...given,
+    });
+  let server = await start(options);
+  let url = server.url;
   const reposDir = await mkdtemp(join(tmpdir(), "conveyor-push-"));
 
   const api = async <T>(method: string, path: string, body?: unknown, token = ROOT_TOKEN) => {
@@ -99,15 +107,23 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
 
   const gitUrl = (project: TestProject, token = ROOT_TOKEN, user = "oauth2") => {
     const target = new URL(project.http_url_to_repo);
+    // The server now listening (a restart moves it to another port).
+    target.host = new URL(url).host;
     target.username = user;
     target.password = token;
     return target.toString();
   };
 
   let repoCount = 0;
+  /** The project each pushed repository belongs to, so a push after a restart finds the server. */
+  const projectOf = new Map<string, TestProject>();
   return {
-    server,
-    url,
+    get server() {
+      return server;
+    },
+    get url() {
+      return url;
+    },
     dataDir,
     database: postgres ? testStore.target : undefined,
     storeTarget: testStore.target,
@@ -126,15 +142,23 @@ export async function startTestServer(options: Partial<ServerOptions> = {}): Pro
       const dir = join(reposDir, `repo-${++repoCount}`);
       const sha = await createRepository(dir, files);
       git(dir, "remote", "add", "origin", gitUrl(project));
+      projectOf.set(dir, project);
       await gitAsync(dir, "push", "-q", "origin", "main");
       return { dir, sha };
     },
     async pushMore(dir, files, branch = "main") {
       const sha = await commitFiles(dir, files, "more");
+      const project = projectOf.get(dir);
+      if (project) git(dir, "remote", "set-url", "origin", gitUrl(project));
       await gitAsync(dir, "push", "-q", "origin", `HEAD:refs/heads/${branch}`);
       return sha;
     },
     waitFor: waitUntil,
+    async restart(given = options) {
+      await server.close();
+      server = await start(given);
+      url = server.url;
+    },
     async close({ keepData = false } = {}) {
       await server.close();
       if (!keepData) {

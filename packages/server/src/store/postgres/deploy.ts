@@ -5,6 +5,7 @@
  * (https://www.postgresql.org/docs/15/explicit-locking.html#LOCKING-ROWS), so server processes
  * sharing the database take turns.
  */
+import type { JobStatus } from "@conveyor/engine";
 import type pg from "pg";
 import { DEPLOYMENT_ORDER, deploymentAssignments } from "../changes.js";
 import { translatingConflictsAsync } from "../conflicts.js";
@@ -20,6 +21,7 @@ import {
 import {
   type ClusterRecord,
   type ClusterStore,
+  type DeploymentBehindJob,
   type DeploymentChange,
   type DeploymentFilter,
   type DeploymentRecord,
@@ -205,6 +207,13 @@ export class PgResourceSets implements ResourceSetStore {
   }
 }
 
+/** A deployment `d` (created or running) its job `j` moved past (see DeploymentStore.behindJobs). */
+const BEHIND = `(
+    (j.status IN ('success', 'failed', 'canceled', 'skipped')
+      AND NOT (d.engine AND d.status = 'running'))
+    OR (d.source = 'job' AND d.status = 'created' AND j.status IN ('running', 'canceling'))
+  )`;
+
 export class PgDeployments implements DeploymentStore {
   constructor(private readonly pool: pg.Pool) {}
 
@@ -337,6 +346,20 @@ export class PgDeployments implements DeploymentStore {
       "SELECT * FROM deployments WHERE engine AND status = 'running' ORDER BY id",
     );
     return found.map(deploymentFrom);
+  }
+
+  async behindJobs(limit = 1000): Promise<DeploymentBehindJob[]> {
+    const found = await rows(
+      this.pool,
+      `SELECT d.*, j.status AS job_status FROM deployments d JOIN jobs j ON j.id = d.job_id
+       WHERE d.job_id IS NOT NULL AND d.status IN ('created', 'running') AND ${BEHIND}
+       ORDER BY d.id LIMIT $1`,
+      limit,
+    );
+    return found.map((row) => ({
+      deployment: deploymentFrom(row),
+      jobStatus: String(row.job_status) as JobStatus,
+    }));
   }
 
   async lastSuccessful(

@@ -381,6 +381,45 @@ ALTER TABLE deployments ADD COLUMN on_stop text;
 ALTER TABLE deployments ADD COLUMN auto_stop_in text;
 `,
   },
+  {
+    version: 4,
+    name: "job environments: which environment each job acts on, settled once its end applied",
+    sql: `
+-- Which environment a job acts on and how (environment:action); settled_at once the job's end
+-- moved the environment, so a server that stopped in between finishes it when it starts.
+CREATE TABLE job_environments (
+  job_id bigint PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  environment_id bigint NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+  action text NOT NULL,
+  settled_at bigint
+);
+CREATE INDEX job_environments_environment ON job_environments (environment_id);
+CREATE INDEX job_environments_unsettled ON job_environments (job_id) WHERE settled_at IS NULL;
+
+-- What earlier versions kept in settings ('job-environment:<job id>' => JSON) moves here; the
+-- ends of jobs that had finished were applied then.
+-- The casts run only on the rows the filter kept (a materialized CTE is computed on its own).
+WITH remembered AS MATERIALIZED (
+  SELECT substr(key, 17)::bigint AS job_id,
+    (value::json->>'environmentId')::bigint AS environment_id,
+    coalesce(value::json->>'action', 'start') AS action
+  FROM settings WHERE key ~ '^job-environment:[0-9]+$'
+)
+INSERT INTO job_environments (job_id, environment_id, action, settled_at)
+  SELECT j.id, e.id, remembered.action,
+    CASE WHEN j.status IN ('success', 'failed', 'canceled', 'skipped')
+      THEN coalesce(j.finished_at, j.updated_at) END
+  FROM remembered
+  JOIN jobs j ON j.id = remembered.job_id
+  JOIN environments e ON e.id = remembered.environment_id;
+DELETE FROM settings WHERE key LIKE 'job-environment:%';
+
+-- Deployments that may still have to follow their job (found again at start).
+CREATE INDEX deployments_unfinished_job ON deployments (job_id)
+  WHERE job_id IS NOT NULL AND status IN ('created', 'running');
+CREATE INDEX environments_stopping ON environments (id) WHERE state = 'stopping';
+`,
+  },
 ];
 
 /** Applies the migrations the database lacks, in order; a no-op on an up-to-date database. */

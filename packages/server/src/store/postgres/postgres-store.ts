@@ -12,6 +12,7 @@ import { createPool } from "./pool.js";
 import {
   PgEnvironments,
   PgHooks,
+  PgJobEnvironments,
   PgSchedules,
   PgSettings,
   PgTriggers,
@@ -43,6 +44,7 @@ export async function openPostgresStore(url: string): Promise<Store> {
     schedules: new PgSchedules(pool),
     hooks: new PgHooks(pool),
     environments: new PgEnvironments(pool),
+    jobEnvironments: new PgJobEnvironments(pool),
     clusters: new PgClusters(pool),
     resourceSets: new PgResourceSets(pool),
     deployments: new PgDeployments(pool),

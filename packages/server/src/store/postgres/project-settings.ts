@@ -8,6 +8,7 @@ import { translatingConflictsAsync } from "../conflicts.js";
 import {
   environmentFrom,
   hookFrom,
+  jobEnvironmentFrom,
   orNull,
   scheduleFrom,
   triggerFrom,
@@ -20,6 +21,8 @@ import type {
   EnvironmentStore,
   InboundHookRecord,
   InboundHookStore,
+  JobEnvironmentRecord,
+  JobEnvironmentStore,
   NewEnvironment,
   NewInboundHook,
   NewSchedule,
@@ -365,7 +368,57 @@ export class PgEnvironments implements EnvironmentStore {
     return found.map(environmentFrom);
   }
 
+  async stopping(limit = 100): Promise<EnvironmentRecord[]> {
+    const found = await rows(
+      this.pool,
+      "SELECT * FROM environments WHERE state = 'stopping' ORDER BY id LIMIT $1",
+      limit,
+    );
+    return found.map(environmentFrom);
+  }
+
   async delete(id: number): Promise<void> {
     await exec(this.pool, "DELETE FROM environments WHERE id = $1", id);
+  }
+}
+
+export class PgJobEnvironments implements JobEnvironmentStore {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async remember(record: Omit<JobEnvironmentRecord, "settledAt">): Promise<void> {
+    await exec(
+      this.pool,
+      `INSERT INTO job_environments (job_id, environment_id, action) VALUES ($1, $2, $3)
+       ON CONFLICT (job_id) DO UPDATE
+         SET environment_id = excluded.environment_id, action = excluded.action`,
+      record.jobId,
+      record.environmentId,
+      record.action,
+    );
+  }
+
+  async ofJob(jobId: number): Promise<JobEnvironmentRecord | undefined> {
+    const row = await one(this.pool, "SELECT * FROM job_environments WHERE job_id = $1", jobId);
+    return row && jobEnvironmentFrom(row);
+  }
+
+  async settle(jobId: number, now: number): Promise<void> {
+    await exec(
+      this.pool,
+      "UPDATE job_environments SET settled_at = $1 WHERE job_id = $2 AND settled_at IS NULL",
+      now,
+      jobId,
+    );
+  }
+
+  async ended(limit = 1000): Promise<JobEnvironmentRecord[]> {
+    const found = await rows(
+      this.pool,
+      `SELECT je.* FROM job_environments je JOIN jobs j ON j.id = je.job_id
+       WHERE je.settled_at IS NULL AND j.status IN ('success', 'failed', 'canceled', 'skipped')
+       ORDER BY coalesce(j.finished_at, j.updated_at), j.id LIMIT $1`,
+      limit,
+    );
+    return found.map(jobEnvironmentFrom);
   }
 }

@@ -3,6 +3,7 @@
  * resource sets with their immutable versions, and deployments with their logs. Writes that
  * read and change more than one row run in an IMMEDIATE transaction.
  */
+import type { JobStatus } from "@conveyor/engine";
 import { DEPLOYMENT_ORDER, deploymentAssignments } from "../changes.js";
 import { translatingConflicts } from "../conflicts.js";
 import {
@@ -17,6 +18,7 @@ import {
 import {
   type ClusterRecord,
   type ClusterStore,
+  type DeploymentBehindJob,
   type DeploymentChange,
   type DeploymentFilter,
   type DeploymentRecord,
@@ -196,6 +198,13 @@ export class SqliteResourceSets implements ResourceSetStore {
   }
 }
 
+/** A deployment `d` (created or running) its job `j` moved past (see DeploymentStore.behindJobs). */
+const BEHIND = `(
+    (j.status IN ('success', 'failed', 'canceled', 'skipped')
+      AND NOT (d.engine = 1 AND d.status = 'running'))
+    OR (d.source = 'job' AND d.status = 'created' AND j.status IN ('running', 'canceling'))
+  )`;
+
 export class SqliteDeployments implements DeploymentStore {
   constructor(private readonly sql: Statements) {}
 
@@ -311,6 +320,20 @@ export class SqliteDeployments implements DeploymentStore {
     return this.sql
       .all("SELECT * FROM deployments WHERE engine = 1 AND status = 'running' ORDER BY id")
       .map(deploymentFrom);
+  }
+
+  async behindJobs(limit = 1000): Promise<DeploymentBehindJob[]> {
+    return this.sql
+      .all(
+        `SELECT d.*, j.status AS job_status FROM deployments d JOIN jobs j ON j.id = d.job_id
+         WHERE d.job_id IS NOT NULL AND d.status IN ('created', 'running') AND ${BEHIND}
+         ORDER BY d.id LIMIT ?`,
+        limit,
+      )
+      .map((row) => ({
+        deployment: deploymentFrom(row),
+        jobStatus: String(row.job_status) as JobStatus,
+      }));
   }
 
   async lastSuccessful(

@@ -377,6 +377,43 @@ ALTER TABLE deployments ADD COLUMN on_stop TEXT;
 ALTER TABLE deployments ADD COLUMN auto_stop_in TEXT;
 `,
   },
+  {
+    version: 4,
+    name: "job environments: which environment each job acts on, settled once its end applied",
+    sql: `
+-- Which environment a job acts on and how (environment:action); settled_at once the job's end
+-- moved the environment, so a server that stopped in between finishes it when it starts.
+CREATE TABLE job_environments (
+  job_id INTEGER PRIMARY KEY REFERENCES jobs (id) ON DELETE CASCADE,
+  environment_id INTEGER NOT NULL REFERENCES environments (id) ON DELETE CASCADE,
+  action TEXT NOT NULL,
+  settled_at INTEGER
+);
+CREATE INDEX job_environments_environment ON job_environments (environment_id);
+CREATE INDEX job_environments_unsettled ON job_environments (job_id) WHERE settled_at IS NULL;
+
+-- What earlier versions kept in settings ('job-environment:<job id>' => JSON) moves here; the
+-- ends of jobs that had finished were applied then.
+INSERT INTO job_environments (job_id, environment_id, action, settled_at)
+  SELECT j.id, e.id, remembered.action,
+    CASE WHEN j.status IN ('success', 'failed', 'canceled', 'skipped')
+      THEN coalesce(j.finished_at, j.updated_at) END
+  FROM (
+    SELECT CAST(substr(key, 17) AS INTEGER) AS job_id,
+      json_extract(value, '$.environmentId') AS environment_id,
+      coalesce(json_extract(value, '$.action'), 'start') AS action
+    FROM settings WHERE key LIKE 'job-environment:%' AND json_valid(value)
+  ) remembered
+  JOIN jobs j ON j.id = remembered.job_id
+  JOIN environments e ON e.id = remembered.environment_id;
+DELETE FROM settings WHERE key LIKE 'job-environment:%';
+
+-- Deployments that may still have to follow their job (found again at start).
+CREATE INDEX deployments_unfinished_job ON deployments (job_id)
+  WHERE job_id IS NOT NULL AND status IN ('created', 'running');
+CREATE INDEX environments_stopping ON environments (id) WHERE state = 'stopping';
+`,
+  },
 ];
 
 /** Applies the migrations `db` lacks, in order; a no-op on an up-to-date database. */

@@ -7,6 +7,7 @@ import { translatingConflicts } from "../conflicts.js";
 import {
   environmentFrom,
   hookFrom,
+  jobEnvironmentFrom,
   orNull,
   scheduleFrom,
   triggerFrom,
@@ -19,6 +20,8 @@ import type {
   EnvironmentStore,
   InboundHookRecord,
   InboundHookStore,
+  JobEnvironmentRecord,
+  JobEnvironmentStore,
   NewEnvironment,
   NewInboundHook,
   NewSchedule,
@@ -333,7 +336,52 @@ export class SqliteEnvironments implements EnvironmentStore {
       .map(environmentFrom);
   }
 
+  async stopping(limit = 100): Promise<EnvironmentRecord[]> {
+    return this.sql
+      .all("SELECT * FROM environments WHERE state = 'stopping' ORDER BY id LIMIT ?", limit)
+      .map(environmentFrom);
+  }
+
   async delete(id: number): Promise<void> {
     this.sql.run("DELETE FROM environments WHERE id = ?", id);
+  }
+}
+
+export class SqliteJobEnvironments implements JobEnvironmentStore {
+  constructor(private readonly sql: Statements) {}
+
+  async remember(record: Omit<JobEnvironmentRecord, "settledAt">): Promise<void> {
+    this.sql.run(
+      `INSERT INTO job_environments (job_id, environment_id, action) VALUES (?, ?, ?)
+       ON CONFLICT (job_id) DO UPDATE
+         SET environment_id = excluded.environment_id, action = excluded.action`,
+      record.jobId,
+      record.environmentId,
+      record.action,
+    );
+  }
+
+  async ofJob(jobId: number): Promise<JobEnvironmentRecord | undefined> {
+    const row = this.sql.one("SELECT * FROM job_environments WHERE job_id = ?", jobId);
+    return row && jobEnvironmentFrom(row);
+  }
+
+  async settle(jobId: number, now: number): Promise<void> {
+    this.sql.run(
+      "UPDATE job_environments SET settled_at = ? WHERE job_id = ? AND settled_at IS NULL",
+      now,
+      jobId,
+    );
+  }
+
+  async ended(limit = 1000): Promise<JobEnvironmentRecord[]> {
+    return this.sql
+      .all(
+        `SELECT je.* FROM job_environments je JOIN jobs j ON j.id = je.job_id
+         WHERE je.settled_at IS NULL AND j.status IN ('success', 'failed', 'canceled', 'skipped')
+         ORDER BY coalesce(j.finished_at, j.updated_at), j.id LIMIT ?`,
+        limit,
+      )
+      .map(jobEnvironmentFrom);
   }
 }

@@ -12,6 +12,7 @@ import { SqliteArtifacts, SqliteJobs, SqlitePipelines, SqliteTraces } from "./pi
 import {
   SqliteEnvironments,
   SqliteHooks,
+  SqliteJobEnvironments,
   SqliteSchedules,
   SqliteSettings,
   SqliteTriggers,
@@ -37,6 +38,7 @@ export async function openSqliteStore(dataDir: string): Promise<Store> {
     schedules: new SqliteSchedules(sql),
     hooks: new SqliteHooks(sql),
     environments: new SqliteEnvironments(sql),
+    jobEnvironments: new SqliteJobEnvironments(sql),
     clusters: new SqliteClusters(sql),
     resourceSets: new SqliteResourceSets(sql),
     deployments: new SqliteDeployments(sql),
