@@ -5,14 +5,13 @@
  */
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
-import type { ConfigSource } from "@conveyor/pipeline";
+import { builtinTemplate, type ConfigSource } from "@conveyor/pipeline";
 
 export type RemoteFetcher = (url: string) => Promise<string | undefined>;
 
 export interface LocalSourceOptions {
   root: string;
   files: readonly string[];
-  templatesDir: string;
   /** undefined: remote includes are disabled. */
   fetchRemote?: RemoteFetcher;
 }
@@ -40,7 +39,7 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
   return {
     readLocal: (path) => readIfExists(inside(options.root, path.replace(/^\/+/, ""))),
     listLocal: async () => options.files,
-    readTemplate: (name) => readIfExists(inside(options.templatesDir, name)),
+    readTemplate: async (name) => builtinTemplate(name),
     readRemote: async (url) => {
       if (!options.fetchRemote) throw new Error(`remote includes are disabled (${url})`);
       return options.fetchRemote(url);

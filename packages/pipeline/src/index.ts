@@ -47,4 +47,4 @@ export {
   type VariableSource,
 } from "./variables/index.js";
 export { type ConfigMap, isMap } from "./compose/deep-merge.js";
-export { builtinTemplatesDir, readBuiltinTemplate } from "./builtin-templates.js";
+export { builtinTemplate, builtinTemplateNames } from "./templates/index.js";

@@ -8,7 +8,7 @@ import { join } from "node:path";
 import formbody from "@fastify/formbody";
 import multipart from "@fastify/multipart";
 import type { Deployer } from "@conveyor/deploy";
-import { readBuiltinTemplate } from "@conveyor/pipeline";
+import { builtinTemplate } from "@conveyor/pipeline";
 import Fastify, { type FastifyInstance } from "fastify";
 import { FileBlobs } from "./blobs/file-blobs.js";
 import { type DeploySystem, registerDeploySystem } from "./deploy/index.js";
@@ -189,7 +189,7 @@ export async function startServer(options: ServerOptions): Promise<ConveyorServe
   const repositories = new Repositories(join(options.dataDir, "repositories"));
   const git: GitHosting = await openGitHosting({
     root: join(options.dataDir, "repositories"),
-    readTemplate: readBuiltinTemplate,
+    readTemplate: async (name) => builtinTemplate(name),
     store,
     clock,
     onPush: async (project, updates, user) => {

@@ -1,6 +1,5 @@
 /** Loads the pipeline file a command names, with the repository it lives in as the context. */
 import { readFile } from "node:fs/promises";
-import { createRequire } from "node:module";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import {
   buildEvent,
@@ -37,11 +36,6 @@ export interface LoadOutcome {
   event: PipelineEvent;
   /** Paths changed since `ref` (for `rules:changes:compare_to`), from git. */
   compareTo: (ref: string) => readonly string[] | undefined;
-}
-
-export function templatesDir(): string {
-  const require = createRequire(import.meta.url);
-  return join(dirname(require.resolve("@conveyor/pipeline/package.json")), "templates");
 }
 
 export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome> {
@@ -85,7 +79,6 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
   const source = localConfigSource({
     root,
     files: repository.files,
-    templatesDir: templatesDir(),
     ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
   });
   const loaded = await loadPipeline(text, { file: name, source, event });

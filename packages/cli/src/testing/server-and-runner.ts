@@ -9,7 +9,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestSchema, TEST_DATABASE_ENV } from "@conveyor/server/testing";
-import { conveyor, git, repository } from "./cli-process.js";
+import { conveyor, git, repository, writeFiles } from "./cli-process.js";
 import { freePort, type ServiceProcess, startService } from "./service-process.js";
 
 export const ROOT_TOKEN = "glpat-e2e-root-token-abcdefghij";
@@ -120,8 +120,35 @@ export class ServerAndRunner {
     return created.body;
   }
 
+  /** A new repository with `files` pushed to the project's main; answers its sha. */
   push(project: { http_url_to_repo: string }, files: Record<string, string>): string {
+    return this.pushRepository(project, files).sha;
+  }
+
+  /** As `push`, also answering the local repository's directory for `pushChange`. */
+  pushRepository(
+    project: { http_url_to_repo: string },
+    files: Record<string, string>,
+  ): { dir: string; sha: string } {
     const dir = repository(files);
+    return { dir, sha: this.#pushMain(project, dir) };
+  }
+
+  /** Commits `files` (and deletes `remove`) in `dir`, then pushes main; answers the sha. */
+  pushChange(
+    project: { http_url_to_repo: string },
+    dir: string,
+    files: Record<string, string>,
+    remove: readonly string[] = [],
+  ): string {
+    writeFiles(dir, files);
+    if (remove.length > 0) git(dir, "rm", "-q", ...remove);
+    git(dir, "add", "-A");
+    git(dir, "commit", "-q", "-m", "change");
+    return this.#pushMain(project, dir);
+  }
+
+  #pushMain(project: { http_url_to_repo: string }, dir: string): string {
     const remote = new URL(project.http_url_to_repo);
     remote.username = "oauth2";
     remote.password = this.rootToken;
@@ -143,13 +170,14 @@ export class ServerAndRunner {
     }
   }
 
-  async finishedPipeline(projectId: number) {
+  /** The project's newest pipeline (or the one of `sha`) once it has finished. */
+  async finishedPipeline(projectId: number, sha?: string) {
     return this.until("the pipeline to finish", async () => {
       const list = await this.api<{ id: number; status: string; sha: string }[]>(
         "GET",
         `/projects/${projectId}/pipelines`,
       );
-      const pipeline = list.body[0];
+      const pipeline = sha === undefined ? list.body[0] : list.body.find((p) => p.sha === sha);
       return pipeline && ["success", "failed", "canceled"].includes(pipeline.status)
         ? pipeline
         : undefined;

@@ -1,21 +1,20 @@
 /**
- * The built-in templates are real files that load like any include: `Conveyor-Deploy` turns a
+ * The built-in templates load like any include: `Conveyor-Deploy` turns a
  * deploy stage into `extends: .conveyor-deploy` plus an environment.
  */
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { readBuiltinTemplate } from "./builtin-templates.js";
-import { buildEvent } from "./event-spec.js";
-import { hasErrors, loadPipeline, planLoaded } from "./load-pipeline.js";
-import { memorySource } from "./testing/memory-source.js";
+import { builtinTemplate, builtinTemplateNames } from "./index.js";
+import { buildEvent } from "../event-spec.js";
+import { hasErrors, loadPipeline, planLoaded } from "../load-pipeline.js";
+import { memorySource } from "../testing/memory-source.js";
 
 describe("built-in templates", () => {
-  it("reads a template by file name and nothing outside the folder", async () => {
-    const text = await readBuiltinTemplate("Conveyor-Deploy.gitlab-ci.yml");
-    assert.match(text ?? "", /^\.conveyor-deploy:$/m);
-    assert.equal(await readBuiltinTemplate("Missing.gitlab-ci.yml"), undefined);
-    assert.equal(await readBuiltinTemplate("../package.json"), undefined);
-    assert.equal(await readBuiltinTemplate("../../package.gitlab-ci.yml"), undefined);
+  it("answers a template by its file name, and nothing for other names", () => {
+    assert.deepEqual(builtinTemplateNames(), ["Conveyor-Deploy.gitlab-ci.yml"]);
+    assert.match(builtinTemplate("Conveyor-Deploy.gitlab-ci.yml") ?? "", /^\.conveyor-deploy:$/m);
+    assert.equal(builtinTemplate("Missing.gitlab-ci.yml"), undefined);
+    assert.equal(builtinTemplate("toString"), undefined);
   });
 
   it("Conveyor-Deploy makes a deploy job of three lines", async () => {
@@ -35,7 +34,7 @@ describe("built-in templates", () => {
       event,
       source: {
         ...memorySource({}),
-        readTemplate: readBuiltinTemplate,
+        readTemplate: async (name) => builtinTemplate(name),
       },
     });
     assert.equal(hasErrors(loaded.diagnostics), false, JSON.stringify(loaded.diagnostics));

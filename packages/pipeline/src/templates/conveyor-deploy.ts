@@ -1,0 +1,41 @@
+/**
+ * `Conveyor-Deploy.gitlab-ci.yml`: a hidden job that deploys a folder of manifests through
+ * Conveyor's deploy system (`conveyor deploy apply -f DIR`). The YAML is kept as data here so
+ * the pipeline language stays free of I/O.
+ */
+export const CONVEYOR_DEPLOY_TEMPLATE = [
+  "# Deploys a folder of Kubernetes manifests through Conveyor's deploy system: the files become a",
+  "# version of a resource set (placeholders ${name} and __NAME__ filled from CONVEYOR_DEPLOY_VARS),",
+  "# the server applies it to the cluster and namespace of the job's environment, waits until every",
+  "# object is healthy and records the deployment; the job fails when the rollout does.",
+  "#",
+  "#   include:",
+  "#     - template: Conveyor-Deploy.gitlab-ci.yml",
+  "#   deploy:",
+  "#     extends: .conveyor-deploy",
+  "#     environment: production",
+  "#     variables:",
+  "#       CONVEYOR_DEPLOY_VARS: image_id=$IMAGE_ID app_name=$APP",
+  "#",
+  "# Settings (job variables):",
+  "#   CONVEYOR_DEPLOY_DIR    the manifests' folder (default: k8s)",
+  "#   CONVEYOR_DEPLOY_SET    the resource set's name (default: the project's name)",
+  "#   CONVEYOR_DEPLOY_KIND   plain, kustomize or helm (default: plain)",
+  "#   CONVEYOR_DEPLOY_VARS   KEY=VALUE pairs separated by spaces (values without spaces)",
+  "# The job runs `conveyor`: on a shell runner it must be on PATH; with the Docker or Kubernetes",
+  "# executor give the job an image that has it.",
+  "",
+  ".conveyor-deploy:",
+  "  stage: deploy",
+  "  variables:",
+  "    CONVEYOR_DEPLOY_DIR: k8s",
+  "    CONVEYOR_DEPLOY_SET: $CI_PROJECT_NAME",
+  "    CONVEYOR_DEPLOY_KIND: plain",
+  '    CONVEYOR_DEPLOY_VARS: ""',
+  "  script:",
+  "    - >-",
+  '      set -- && for pair in $CONVEYOR_DEPLOY_VARS; do set -- "$@" --var "$pair"; done &&',
+  '      conveyor deploy apply --set "$CONVEYOR_DEPLOY_SET" --kind "$CONVEYOR_DEPLOY_KIND"',
+  '      -f "$CONVEYOR_DEPLOY_DIR" "$@"',
+  "",
+].join("\n");
