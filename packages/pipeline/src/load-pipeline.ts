@@ -5,7 +5,7 @@
  * The only I/O is through the ConfigSource port, during include resolution.
  */
 
-import { type ConfigMap, isMap } from "./compose/deep-merge.js";
+import { type ConfigMap, isMap, setEntry } from "./compose/deep-merge.js";
 import { applyExtends } from "./compose/extends.js";
 import type { ConfigSource } from "./config-source.js";
 import type { Diagnostic } from "./diagnostics.js";
@@ -19,7 +19,9 @@ import { expandedScope, pipelineVariables } from "./plan/variables.js";
 import { flattenRules, matchRule } from "./rules/rules.js";
 import { validateSchema } from "./schema/index.js";
 import { expandVariables, predefinedVariables } from "./variables/index.js";
+import { copyOrigin } from "./source-map.js";
 import { loadYaml, resolveReferences } from "./yaml/index.js";
+import { copyKeyClass } from "./yaml/key-classes.js";
 
 export interface LoadOptions {
   /** The root file's name as it appears in diagnostics (`.gitlab-ci.yml`). */
@@ -88,7 +90,7 @@ export async function loadPipeline(text: string, options: LoadOptions): Promise<
   // The schema and GitLab's own entry checks overlap (a job with no script, `when: never`):
   // one finding is reported once.
   diagnostics.push(
-    ...uniqueFindings([...validateSchema(config, file), ...checkJobs(config, file)]),
+    ...uniqueFindings([...(await validateSchema(config, file)), ...checkJobs(config, file)]),
   );
   const compiled = compilePipeline(config, file);
   diagnostics.push(...compiled.problems);
@@ -121,12 +123,18 @@ export function planLoaded(
  * flattens them before validating (`Entry::Rules`), so the schema sees a flat list.
  */
 function flattenNestedRules(config: ConfigMap): ConfigMap {
-  const flatten = (owner: unknown) => {
+  for (const [key, owner] of Object.entries(config)) {
     if (isMap(owner) && Array.isArray(owner.rules) && owner.rules.some(Array.isArray)) {
-      owner.rules = owner.rules.flat(10);
+      // A copy: the loaded configuration may share this mapping.
+      const flat: ConfigMap = {};
+      copyOrigin(owner, flat);
+      for (const name of Object.keys(owner)) {
+        setEntry(flat, name, name === "rules" ? (owner.rules as unknown[]).flat(10) : owner[name]);
+        copyKeyClass(owner, flat, name);
+      }
+      setEntry(config, key, flat);
     }
-  };
-  for (const value of Object.values(config)) flatten(value);
+  }
   return config;
 }
 

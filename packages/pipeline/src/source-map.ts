@@ -11,21 +11,37 @@ import type { SourcePosition } from "./diagnostics.js";
 interface NodeOrigin {
   /** Where the mapping or sequence itself starts. */
   self: SourcePosition;
-  /** Where each key (mapping) or item (sequence) starts. */
-  entries: Map<string | number, SourcePosition>;
-  /** Origins to consult for keys not in `entries` (a merged object reads through to its source). */
+  /** Where each item of a sequence starts, by index (made on the first one). */
+  items?: SourcePosition[];
+  /** Where each other key starts: a mapping's keys (made on the first one). */
+  keys?: Map<string | number, SourcePosition>;
+  /** Origins to consult for keys not recorded here (a merged object reads through to its source). */
   fallback?: NodeOrigin;
 }
 
 const origins = new WeakMap<object, NodeOrigin>();
 
+/** A key kept in `items`: a valid array index. Any other key goes to `keys`. */
+function isIndex(key: string | number): key is number {
+  return typeof key === "number" && Number.isInteger(key) && key >= 0 && key < 2 ** 31;
+}
+
+function setLocal(origin: NodeOrigin, key: string | number, at: SourcePosition): void {
+  if (isIndex(key)) (origin.items ??= [])[key] = at;
+  else (origin.keys ??= new Map()).set(key, at);
+}
+
+function getLocal(origin: NodeOrigin, key: string | number): SourcePosition | undefined {
+  return isIndex(key) ? origin.items?.[key] : origin.keys?.get(key);
+}
+
 export function recordOrigin(node: object, self: SourcePosition): void {
-  origins.set(node, { self, entries: new Map() });
+  origins.set(node, { self });
 }
 
 export function recordEntry(node: object, key: string | number, at: SourcePosition): void {
   const origin = origins.get(node);
-  if (origin) origin.entries.set(key, at);
+  if (origin) setLocal(origin, key, at);
 }
 
 /** Position of `node` itself, or of one of its keys/items when `key` is given. */
@@ -39,10 +55,21 @@ export function positionOf(node: unknown, key?: string | number): SourcePosition
 
 function entryOf(origin: NodeOrigin, key: string | number): SourcePosition | undefined {
   for (let at: NodeOrigin | undefined = origin; at; at = at.fallback) {
-    const found = at.entries.get(key);
+    const found = getLocal(at, key);
     if (found) return found;
   }
   return undefined;
+}
+
+/** Where key `key` of `node` was recorded (through the objects it reads through to), if it was. */
+export function entryPosition(node: object, key: string | number): SourcePosition | undefined {
+  const origin = origins.get(node);
+  return origin ? entryOf(origin, key) : undefined;
+}
+
+/** Whether positions were recorded for `node`. */
+export function hasOrigin(node: object): boolean {
+  return origins.has(node);
 }
 
 /** Position of the value at `path` below `root`, falling back to the nearest known ancestor. */
@@ -69,12 +96,15 @@ export function copyOrigin(from: object, to: object): void {
   if (!origin) return;
   const existing = origins.get(to);
   if (!existing) {
-    origins.set(to, { self: origin.self, entries: new Map(), fallback: origin });
+    origins.set(to, { self: origin.self, fallback: origin });
     return;
   }
   const chain: NodeOrigin[] = [];
   for (let at: NodeOrigin | undefined = origin; at; at = at.fallback) chain.unshift(at);
-  for (const link of chain) for (const [key, at] of link.entries) existing.entries.set(key, at);
+  for (const link of chain) {
+    link.items?.forEach((at, index) => setLocal(existing, index, at));
+    if (link.keys) for (const [key, at] of link.keys) setLocal(existing, key, at);
+  }
 }
 
 /** Gives key `key` of `to` the position it had in `from`. */
@@ -82,6 +112,10 @@ export function copyEntryOrigin(from: object, to: object, key: string | number):
   const origin = origins.get(from);
   const at = origin ? entryOf(origin, key) : undefined;
   if (!at || !origin) return;
-  if (!origins.has(to)) origins.set(to, { self: origin.self, entries: new Map() });
-  origins.get(to)?.entries.set(key, at);
+  let target = origins.get(to);
+  if (!target) {
+    target = { self: origin.self };
+    origins.set(to, target);
+  }
+  setLocal(target, key, at);
 }

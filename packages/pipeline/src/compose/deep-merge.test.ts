@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { positionOf, recordEntry, recordOrigin } from "../source-map.js";
-import { deepMerge, isMap } from "./deep-merge.js";
+import { copyOrigin, positionOf, recordEntry, recordOrigin } from "../source-map.js";
+import { type ConfigMap, deepMerge, deepMergeAll, isMap } from "./deep-merge.js";
 
 const at = (file: string, line: number) => ({ file, line, column: 1 });
 
@@ -43,4 +43,68 @@ test("positions: the result is where `over` was written, each key where its valu
   assert.deepEqual(positionOf(merged, "only_base"), at("base.yml", 2));
   assert.deepEqual(positionOf(merged, "both"), at("over.yml", 5));
   assert.deepEqual(positionOf(merged, "only_over"), at("over.yml", 6));
+});
+
+test("merging many maps at once is merging them one after the other", () => {
+  let state = 0x1234567;
+  const next = (below: number) => {
+    state ^= state << 13;
+    state ^= state >>> 17;
+    state ^= state << 5;
+    return (state >>> 0) % below;
+  };
+  const KEYS = ["a", "b", "c", "d", "__proto__"];
+  const inputs = new Set<object>();
+  let line = 0;
+  const randomMap = (depth: number): ConfigMap => {
+    const map: ConfigMap = {};
+    inputs.add(map);
+    // Some maps have no positions; some read through to another map's.
+    const kind = next(5);
+    if (kind > 0) recordOrigin(map, at("f.yml", ++line));
+    else if (kind === 0 && next(2) === 0) copyOrigin(randomMap(0), map);
+    for (let i = next(4); i > 0; i--) {
+      const key = KEYS[next(KEYS.length)] as string;
+      const r = next(4);
+      const value = r === 0 && depth < 2 ? randomMap(depth + 1) : r === 1 ? [next(9)] : next(9);
+      if (typeof value === "object") inputs.add(value);
+      Object.defineProperty(map, key, {
+        value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+      if (next(4) > 0) recordEntry(map, key, at("f.yml", ++line));
+    }
+    return map;
+  };
+  /** Same values; the same input objects where the fold kept them; the same positions. */
+  const same = (actual: unknown, expected: unknown, path: string): void => {
+    if (expected === null || typeof expected !== "object") {
+      assert.equal(actual, expected, path);
+      return;
+    }
+    if (inputs.has(expected)) {
+      assert.equal(actual, expected, `${path}: the same object`);
+      return;
+    }
+    assert.ok(!inputs.has(actual as object), `${path}: a new object`);
+    assert.deepEqual(Object.keys(actual as object), Object.keys(expected), `${path}: keys`);
+    assert.deepEqual(positionOf(actual), positionOf(expected), `${path}: position`);
+    for (const key of [...KEYS, "absent"]) {
+      assert.deepEqual(
+        positionOf(actual, key),
+        positionOf(expected, key),
+        `${path}.${key}: position`,
+      );
+    }
+    for (const key of Object.keys(expected)) {
+      same((actual as ConfigMap)[key], (expected as ConfigMap)[key], `${path}.${key}`);
+    }
+  };
+  for (let round = 0; round < 2000; round++) {
+    const maps = Array.from({ length: 1 + next(9) }, () => randomMap(0));
+    const expected = maps.reduce<ConfigMap>((acc, map) => deepMerge(acc, map), {});
+    same(deepMergeAll(maps), expected, `round ${round}`);
+  }
 });

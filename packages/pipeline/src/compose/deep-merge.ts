@@ -4,7 +4,16 @@
  * `!reference` resolution, `include` and `extends` all build mappings with these helpers, so
  * that what counts as a mapping, and how a key such as `__proto__` is stored, is decided once.
  */
-import { copyEntryOrigin, copyOrigin } from "../source-map.js";
+import type { SourcePosition } from "../diagnostics.js";
+import {
+  copyEntryOrigin,
+  copyOrigin,
+  entryPosition,
+  hasOrigin,
+  positionOf,
+  recordEntry,
+  recordOrigin,
+} from "../source-map.js";
 
 export type ConfigMap = Record<string, unknown>;
 
@@ -39,13 +48,83 @@ export function setEntry(target: ConfigMap, key: string, value: unknown): void {
 export function deepMerge(base: ConfigMap, over: ConfigMap): ConfigMap {
   const merged: ConfigMap = {};
   copyOrigin(over, merged);
-  for (const [key, value] of Object.entries(base)) {
-    setEntry(merged, key, value);
+  const baseKeys = Object.keys(base);
+  for (let index = 0; index < baseKeys.length; index++) {
+    const key = baseKeys[index]!;
+    setEntry(merged, key, base[key]);
     if (!Object.hasOwn(over, key)) copyEntryOrigin(base, merged, key);
   }
-  for (const [key, value] of Object.entries(over)) {
+  const overKeys = Object.keys(over);
+  for (let index = 0; index < overKeys.length; index++) {
+    const key = overKeys[index]!;
+    const value = over[key];
     const existing = Object.hasOwn(merged, key) ? merged[key] : undefined;
     setEntry(merged, key, isMap(existing) && isMap(value) ? deepMerge(existing, value) : value);
   }
   return merged;
+}
+
+/**
+ * `maps.reduce(deepMerge, {})` — values, shared objects and positions alike — in one pass over
+ * the keys: merging many files one after the other would copy every key merged so far at each
+ * step.
+ */
+export function deepMergeAll(maps: readonly ConfigMap[]): ConfigMap {
+  if (maps.length <= FEW) return maps.reduce<ConfigMap>((acc, map) => deepMerge(acc, map), {});
+  return mergeMany(maps);
+}
+
+/** Up to this many maps, merging them one after the other costs less. */
+const FEW = 4;
+
+/** `maps.slice(1).reduce(deepMerge, maps[0])` for two or more maps. */
+function mergeMany(maps: readonly ConfigMap[]): ConfigMap {
+  // Each key's values, in order, and the last map that has it.
+  const values = new Map<string, unknown[]>();
+  const lastWith = new Map<string, number>();
+  maps.forEach((map, index) => {
+    for (const key of Object.keys(map)) {
+      const list = values.get(key);
+      if (list) list.push(map[key]);
+      else values.set(key, [map[key]]);
+      lastWith.set(key, index);
+    }
+  });
+  const merged: ConfigMap = {};
+  for (const [key, list] of values) setEntry(merged, key, foldValues(list));
+
+  // Positions, as the merges one by one leave them: the object reads through to the last map;
+  // a key the last map lacks keeps the position it had, which is the first one recorded from
+  // the last map that has it on (a merge reads a key it lacks through to the map it merged).
+  const last = maps.length - 1;
+  const kept: Array<[string, SourcePosition]> = [];
+  for (const [key, index] of lastWith) {
+    if (index === last) continue;
+    let at: SourcePosition | undefined;
+    for (let from = index; from < last && !at; from++) at = entryPosition(maps[from]!, key);
+    if (at) kept.push([key, at]);
+  }
+  const final = maps[last]!;
+  if (hasOrigin(final)) copyOrigin(final, merged);
+  else if (kept.length > 0) {
+    // Without positions of its own, the object is reported where the merge so far was.
+    const before = maps.slice(0, last).findLast(hasOrigin);
+    recordOrigin(merged, positionOf(before)!);
+  }
+  for (const [key, at] of kept) recordEntry(merged, key, at);
+  return merged;
+}
+
+/** One key's value after merging maps that give it `values` in turn. */
+function foldValues(values: readonly unknown[]): unknown {
+  const end = values.length - 1;
+  const final = values[end];
+  if (!isMap(final)) return final;
+  // Mappings merge only with the mappings right before them: anything else replaces.
+  let start = end;
+  while (start > 0 && isMap(values[start - 1])) start--;
+  if (start === end) return final;
+  const run = values.slice(start) as ConfigMap[];
+  if (run.length > FEW) return mergeMany(run);
+  return run.slice(1).reduce<ConfigMap>((acc, map) => deepMerge(acc, map), run[0]!);
 }

@@ -7,7 +7,7 @@
  */
 import { type Diagnostic, errorAt } from "../diagnostics.js";
 import { copyOrigin, positionOf } from "../source-map.js";
-import { type ConfigMap, deepMerge, isMap } from "./deep-merge.js";
+import { type ConfigMap, deepMergeAll, isMap } from "./deep-merge.js";
 
 /** GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: a chain deeper than this is refused. */
 export const MAX_EXTENDS_NESTING = 10;
@@ -86,10 +86,7 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
       const baseChain = chains.get(base) ?? [];
       if (baseChain.length > longest.length) longest = baseChain;
     }
-    const final = deepMerge(
-      extendedBases.reduce<ConfigMap>((acc, base) => deepMerge(acc, base), {}),
-      value,
-    );
+    const final = deepMergeAll([...extendedBases, value]);
     done.set(key, { value: final });
     chains.set(key, [key, ...longest]);
     return final;

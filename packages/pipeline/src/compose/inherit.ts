@@ -34,7 +34,11 @@ function inherits(job: ConfigMap, kind: "default" | "variables", name: string): 
 export function applyDefaults(job: ConfigMap, defaults: ConfigMap): ConfigMap {
   const result: ConfigMap = {};
   copyOrigin(job, result);
-  for (const [key, value] of Object.entries(job)) setEntry(result, key, value);
+  const keys = Object.keys(job);
+  for (let index = 0; index < keys.length; index++) {
+    const key = keys[index]!;
+    setEntry(result, key, job[key]);
+  }
   for (const key of DEFAULTABLE_KEYS) {
     if (job[key] === undefined && defaults[key] !== undefined && inherits(job, "default", key)) {
       setEntry(result, key, defaults[key]);

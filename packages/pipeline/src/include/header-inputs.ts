@@ -61,7 +61,7 @@ export async function headerIncludedInputs(
     if (refused) return fail(refused);
     const read = await readLocation(source, location, request.context);
     if (!read.ok) return fail(read.message);
-    const loaded = load(read.text, location.location);
+    const loaded = await load(read.text, location.location);
     diagnostics.push(...loaded.diagnostics);
     if (loaded.diagnostics.some((d) => d.severity === "error")) return undefined;
     if (!isMap(loaded.value)) return fail(`\`${location.location}\`: Invalid configuration format`);

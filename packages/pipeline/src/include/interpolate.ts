@@ -43,9 +43,19 @@ const ANY_BLOCK = /\$\[\[\s*(?!matrix\.)\S/;
 
 function mentionsBlock(value: unknown): boolean {
   if (typeof value === "string") return value.includes("$[[") && ANY_BLOCK.test(value);
-  if (Array.isArray(value)) return value.some(mentionsBlock);
-  if (isMap(value))
-    return Object.entries(value).some(([k, v]) => mentionsBlock(k) || mentionsBlock(v));
+  if (Array.isArray(value)) {
+    for (let index = 0; index < value.length; index++) {
+      if (mentionsBlock(value[index])) return true;
+    }
+    return false;
+  }
+  if (isMap(value)) {
+    // Every file goes through here: a walk that allocates nothing.
+    for (const key in value) {
+      if (!Object.hasOwn(value, key)) continue;
+      if (mentionsBlock(key) || mentionsBlock(value[key])) return true;
+    }
+  }
   return false;
 }
 

@@ -8,7 +8,7 @@
  * a time limit, and a cycle check (a file that includes itself through its own chain, with the
  * same inputs, would never finish; GitLab only stops it at the include limit).
  */
-import { type ConfigMap, deepMerge, isMap, setEntry } from "../compose/deep-merge.js";
+import { type ConfigMap, deepMergeAll, isMap, setEntry } from "../compose/deep-merge.js";
 import type { Diagnostic, SourcePosition } from "../diagnostics.js";
 import { errorAt } from "../diagnostics.js";
 import { copyOrigin } from "../source-map.js";
@@ -86,7 +86,7 @@ export class Resolver {
       localPath: file,
     };
     frame.keys.push(`pipeline|local|${file}|${JSON.stringify(inputs ?? {})}`);
-    const loaded = this.deps.load(text, file);
+    const loaded = await this.deps.load(text, file);
     this.diagnostics.push(...loaded.diagnostics);
     if (loaded.diagnostics.some((d) => d.severity === "error")) return {};
     const value = loaded.value ?? {};
@@ -152,12 +152,12 @@ export class Resolver {
         ? undefined
         : readLocation(this.deps.source, location, frame.context),
     );
-    let merged: ConfigMap = {};
+    const contents: ConfigMap[] = [];
     for (const [index, location] of locations.entries()) {
       const content = await this.include(location, reads[index], frame);
-      if (content) merged = deepMerge(merged, content);
+      if (content) contents.push(content);
     }
-    return deepMerge(merged, withoutKey(value, "include"));
+    return deepMergeAll([...contents, withoutKey(value, "include")]);
   }
 
   /** The files one `include` entry names: rules, variables, `file:` arrays and wildcards applied. */
@@ -302,7 +302,7 @@ export class Resolver {
       project: described.project,
       ref: described.ref,
     });
-    const loaded = this.deps.load(result.text, described.name);
+    const loaded = await this.deps.load(result.text, described.name);
     const suffix = this.suffix(frame);
     for (const d of loaded.diagnostics)
       this.diagnostics.push({ ...d, message: `${d.message}${suffix}` });

@@ -14,7 +14,7 @@ export interface LoadedYamlLike {
   diagnostics: Diagnostic[];
 }
 
-export type LoadYaml = (text: string, file: string) => LoadedYamlLike;
+export type LoadYaml = (text: string, file: string) => LoadedYamlLike | Promise<LoadedYamlLike>;
 
 /**
  * The project a file belongs to, which its own `include` entries are relative to

@@ -99,7 +99,11 @@ export interface PlanOptions {
   compareTo?: ChangedPathsComparedTo;
 }
 
-type Draft = PlannedJob & { needSpecs: NeedSpec[] | null };
+/** A job of the plan, with its `needs` as written until they are resolved. */
+interface Draft {
+  job: PlannedJob;
+  needSpecs: NeedSpec[] | null;
+}
 
 export function planPipeline(
   compiled: CompiledPipeline,
@@ -161,12 +165,12 @@ export function planPipeline(
 
   const stageIndex = new Map(compiled.stages.map((stage, i) => [stage, i]));
   const jobs = drafts
-    .map((draft, i) => ({ draft, i }))
+    .map(({ job }, i) => ({ job, i }))
     .sort(
       (a, b) =>
-        (stageIndex.get(a.draft.stage) ?? 0) - (stageIndex.get(b.draft.stage) ?? 0) || a.i - b.i,
+        (stageIndex.get(a.job.stage) ?? 0) - (stageIndex.get(b.job.stage) ?? 0) || a.i - b.i,
     )
-    .map(({ draft: { needSpecs: _specs, ...job } }) => job);
+    .map(({ job }) => job);
   // A pipeline of nothing but `.pre`/`.post` jobs is not created either.
   if (jobs.every((job) => job.stage === ".pre" || job.stage === ".post"))
     return notCreated(NO_JOBS);
@@ -260,7 +264,8 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   }
   if (when === "never") return undefined;
 
-  const draft: Draft = {
+  const { variables, yamlVariables } = yamlVariablesOf(yaml);
+  const planned: PlannedJob = {
     name: instance.name,
     jobName: job.name,
     stage: job.stage,
@@ -268,32 +273,32 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
     allowFailure: exitCodes ? false : allowFailure,
     needs: needSpecs ? [] : null,
     needsArtifacts: [],
-    ...yamlVariablesOf(yaml),
+    variables,
+    yamlVariables,
     definition: def,
-    needSpecs,
   };
-  if (when === "delayed" && startIn !== undefined) draft.startIn = startIn;
-  if (exitCodes) draft.allowFailureExitCodes = exitCodes;
-  if (instance.matrix) draft.matrix = instance.matrix;
+  if (when === "delayed" && startIn !== undefined) planned.startIn = startIn;
+  if (exitCodes) planned.allowFailureExitCodes = exitCodes;
+  if (instance.matrix) planned.matrix = instance.matrix;
   if (instance.nodeTotal !== undefined) {
-    draft.nodeIndex = instance.nodeIndex as number;
-    draft.nodeTotal = instance.nodeTotal;
+    planned.nodeIndex = instance.nodeIndex as number;
+    planned.nodeTotal = instance.nodeTotal;
   }
-  return draft;
+  return { job: planned, needSpecs };
 }
 
 /** Turns each draft's need specs into job names of this pipeline; a missing required need is an error. */
 function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
   const present = new Map<string, string[]>();
-  for (const draft of drafts) {
-    const names = present.get(draft.jobName);
-    if (names) names.push(draft.name);
-    else present.set(draft.jobName, [draft.name]);
+  for (const { job } of drafts) {
+    const names = present.get(job.jobName);
+    if (names) names.push(job.name);
+    else present.set(job.jobName, [job.name]);
   }
-  for (const draft of drafts) {
-    if (!draft.needSpecs) continue;
+  for (const { job: draft, needSpecs } of drafts) {
+    if (!needSpecs) continue;
     const names: string[] = [];
-    for (const need of draft.needSpecs) {
+    for (const need of needSpecs) {
       const resolved = resolveNeed(need, present);
       if (resolved.length === 0 && !need.optional) {
         scope.errors.push(

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import type { Variable } from "../variables/index.js";
-import { expandedScope, jobScopeExpander } from "./variables.js";
+import { mergeByPrecedence, type Variable } from "../variables/index.js";
+import { expandedScope, jobScopeExpander, winningVariables, yamlValues } from "./variables.js";
 
 const v = (key: string, value: string, source: Variable["source"] = "yaml-global"): Variable => ({
   key,
@@ -47,4 +47,32 @@ test("a variable that references a job-level name is expanded per job", () => {
 test("a job-level name overridden by a YAML variable, and cycles, behave as without sharing", () => {
   same([v("CI_JOB_NAME", "build", "predefined")], [v("CI_JOB_NAME", "mine")]);
   same([v("CI_JOB_NAME", "b", "predefined")], [v("A", "$B"), v("B", "$A")]);
+});
+
+test("the winning YAML variables are mergeByPrecedence's, in its order", () => {
+  const sources: Variable["source"][] = [
+    "yaml-global",
+    "workflow-rules",
+    "yaml-job",
+    "matrix",
+    "rules",
+  ];
+  let state = 7;
+  const next = (below: number) => {
+    state = (state * 1103515245 + 12345) % 2147483648;
+    return state % below;
+  };
+  for (let round = 0; round < 500; round++) {
+    const list: Variable[] = [];
+    for (let i = next(8); i > 0; i--) {
+      list.push(v(["A", "B", "C", "__proto__"][next(4)] as string, String(i), sources[next(5)]));
+    }
+    if (round % 5 === 0) list.push(v("P", "predefined", "predefined"));
+    const expected = [...mergeByPrecedence(list).resolved()];
+    assert.deepEqual(winningVariables(list), expected, JSON.stringify(list));
+    assert.deepEqual(
+      Object.entries(yamlValues(list)),
+      expected.map((w) => [w.key, w.value]),
+    );
+  }
 });

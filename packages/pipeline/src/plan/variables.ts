@@ -6,14 +6,13 @@ import type { PipelineEvent } from "../event.js";
 import {
   type JobInfo,
   jobPredefinedVariables,
-  mayReferenceVariables,
   mergeByPrecedence,
+  precedenceOf,
   predefinedVariables,
-  sortAndExpandAll,
   type Variable,
-  type VariableSet,
-  variableReferences,
 } from "../variables/index.js";
+import { isYamlSource } from "../variables/precedence.js";
+import { scopeLayer, scopeValues } from "../variables/scope-lookup.js";
 
 export type Lookup = (name: string) => string | undefined;
 
@@ -28,56 +27,29 @@ export function expandedScope(
   variables: Iterable<Variable>,
   protectedRef?: boolean,
 ): ExpandedVariables {
-  const merged = mergeByPrecedence(variables, protectedRef === undefined ? {} : { protectedRef });
-  const { variables: expanded, error } = sortAndExpandAll(merged);
-  const lookup = lookupOf(expanded);
-  return error === undefined ? { lookup } : { lookup, error };
+  const list = [...variables];
+  return scopeValues([scopeLayer(protectedRef === false ? list.filter(isOffered) : list)]);
 }
 
 /**
- * Expands job scopes, sharing work between jobs. A job's scope is its job-level predefined
- * variables (`CI_JOB_NAME`, …) plus the rest (pipeline predefined, YAML, pipeline variables).
- * When nothing in the rest references or overrides a job-level name, the job-level variables
- * are leaves of GitLab's sort and cannot change how the rest expands: the rest is expanded
- * once per distinct content and reused, which is exactly `expandedScope(job ∪ rest)`. The rest
- * is `common` (the same for every job, e.g. pipeline predefined variables) then `varying`.
+ * Expands job scopes. A job's scope is its job-level predefined variables (`CI_JOB_NAME`, …),
+ * then `common` (the same for every job, e.g. pipeline predefined variables), then what varies
+ * (YAML, pipeline variables): `common` is indexed once, and each job's values are worked out
+ * as its rules look them up, which is exactly `expandedScope([...job, ...common, ...varying])`.
  */
 export function jobScopeExpander(
   common: readonly Variable[],
 ): (job: Variable[], varying: Variable[]) => ExpandedVariables {
-  const cache = new Map<string, { expanded: ExpandedVariables; names: Set<string> }>();
-  return (job, varying) => {
-    const rest = [...common, ...varying];
-    const jobKeys = new Set(job.map((variable) => variable.key));
-    if (job.some((variable) => !variable.raw && mayReferenceVariables(variable.value))) {
-      return expandedScope([...job, ...rest]);
-    }
-    // `common` is the same for every job of the pipeline: only what varies needs a key.
-    const signature = varying
-      .map(
-        (v) => `${v.source}\u0001${v.key}\u0001${v.raw ? 1 : 0}${v.file ? 1 : 0}\u0001${v.value}`,
-      )
-      .join("\u0002");
-    let shared = cache.get(signature);
-    if (!shared) {
-      const names = new Set<string>();
-      for (const variable of rest) {
-        names.add(variable.key);
-        for (const name of variableReferences(variable)) names.add(name);
-      }
-      shared = { expanded: expandedScope(rest), names };
-      cache.set(signature, shared);
-    }
-    for (const key of jobKeys) if (shared.names.has(key)) return expandedScope([...job, ...rest]);
-    const values = new Map(job.map((variable) => [variable.key, variable.value]));
-    const base = shared.expanded;
-    const lookup: Lookup = (name) => values.get(name) ?? base.lookup(name);
-    return base.error === undefined ? { lookup } : { lookup, error: base.error };
-  };
+  const shared = scopeLayer(common);
+  return (job, varying) => scopeValues([scopeLayer(job), shared, scopeLayer(varying)]);
 }
 
-function lookupOf(set: VariableSet): Lookup {
-  return (name) => set.value(name);
+/** What `mergeByPrecedence` keeps for an unprotected ref: no protected settings variable. */
+function isOffered(variable: Variable): boolean {
+  return !(
+    variable.protected &&
+    (variable.source === "instance" || variable.source === "group" || variable.source === "project")
+  );
 }
 
 /** Pipeline-level predefined variables (what `workflow:rules` and `include:rules` see). */
@@ -99,7 +71,23 @@ export function pipelineVariables(event: PipelineEvent): Variable[] {
 
 /** The variables that win by precedence, in order, as written (not expanded). */
 export function winningVariables(variables: Iterable<Variable>): Variable[] {
-  return [...mergeByPrecedence(variables).resolved()];
+  const list = [...variables];
+  if (!list.every((variable) => isYamlSource(variable.source))) {
+    return [...mergeByPrecedence(list).resolved()];
+  }
+  // Only YAML variables (a job's usual case): `mergeByPrecedence` merges them into one list in
+  // which each name keeps its first place and takes its last value, sources in rank order.
+  let ranked = list;
+  for (let i = 1; i < list.length; i++) {
+    const before = list[i - 1] as Variable;
+    if (precedenceOf((list[i] as Variable).source) < precedenceOf(before.source)) {
+      ranked = [...list].sort((a, b) => precedenceOf(a.source) - precedenceOf(b.source));
+      break;
+    }
+  }
+  const winners = new Map<string, Variable>();
+  for (const variable of ranked) winners.set(variable.key, variable);
+  return [...winners.values()];
 }
 
 /** The YAML variables a job receives, as written (not expanded), winning values in order. */
@@ -111,12 +99,15 @@ export function yamlValues(variables: Iterable<Variable>): Record<string, string
 export function valuesOf(variables: readonly Variable[]): Record<string, string> {
   const out: Record<string, string> = {};
   for (const variable of variables) {
-    Object.defineProperty(out, variable.key, {
-      value: variable.value,
-      enumerable: true,
-      writable: true,
-      configurable: true,
-    });
+    if (variable.key !== "__proto__") out[variable.key] = variable.value;
+    else {
+      Object.defineProperty(out, variable.key, {
+        value: variable.value,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
   }
   return out;
 }

@@ -40,14 +40,13 @@ export function ruleMatches(rule: RuleMap, context: RuleContext): boolean {
 
 export function changesSatisfied(changes: unknown, context: RuleContext): boolean {
   const spec = isMap(changes) ? changes : { paths: changes };
-  const globs = stringList(spec.paths).map(context.expand);
   let changed = context.changedPaths;
   if (typeof spec.compare_to === "string" && context.changedPathsComparedTo) {
     changed = context.changedPathsComparedTo(context.expand(spec.compare_to));
   }
   // GitLab: without a diff to compare (new branch, tag, schedule, web), changes is true.
   if (changed === undefined) return true;
-  return matchesAnyGlob(globs, changed);
+  return matchesAnyGlob(stringList(spec.paths).map(context.expand), changed);
 }
 
 /** Per file list, whether a glob matches any file: every job's `exists` asks the same questions. */

@@ -14,7 +14,7 @@
  * carry the referenced schema's own path; those are attributed when the alternative is that
  * `$ref`, and otherwise left to the later rules.
  */
-import { type RawSchemaError, rootSchema } from "../../schema/ci-validator.js";
+import { type RawSchemaError, rootSchema } from "../../schema/ci-explainer.js";
 import { combine, cost, misfit } from "./fit.js";
 import { decodePointer, isAtOrBelow, isPlainObject, valueAt } from "./pointer.js";
 

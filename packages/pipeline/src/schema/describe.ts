@@ -1,5 +1,5 @@
 /** Turns collapsed schema errors into diagnostics: one per problem, in document order. */
-import type { RawSchemaError } from "../../schema/ci-validator.js";
+import type { RawSchemaError } from "../../schema/ci-explainer.js";
 import { type Diagnostic, errorAt } from "../diagnostics.js";
 import { positionAtPath } from "../source-map.js";
 import { gitlabPath, isJobKey, locate } from "./location.js";

@@ -2,13 +2,12 @@
  * Validation against GitLab's own JSON schema for `.gitlab-ci.yml` (packages/pipeline/schema/
  * ci.json, see NOTICE there), with findings worded as GitLab's backend words them.
  *
- * The schema is compiled at build time (scripts/build-schema.mjs) into ci-validator.js beside
- * it: compiling it at run time would cost ~350 ms of every `conveyor` start.
+ * The schema is compiled at build time (scripts/build-schema.mjs) into modules beside it:
+ * compiling it at run time would cost ~350 ms of every `conveyor` start. A fast validator
+ * decides; only a configuration it refuses loads the one that explains every error.
  */
-import validate from "../../schema/ci-validator.js";
+import { conforms } from "../../schema/ci-validator.js";
 import type { Diagnostic } from "../diagnostics.js";
-import { collapseErrors } from "./collapse.js";
-import { describeErrors } from "./describe.js";
 
 export { schemaSha256 } from "../../schema/ci-validator.js";
 export { unmatchedJobMessage } from "./messages.js";
@@ -20,8 +19,8 @@ export { unmatchedJobMessage } from "./messages.js";
  * come from the source map when the loader registered the config's objects; `file` names the
  * file otherwise.
  */
-export function validateSchema(config: unknown, file: string): Diagnostic[] {
-  if (validate(config)) return [];
-  const errors = collapseErrors(validate.errors ?? [], config);
-  return describeErrors(errors, config, file);
+export async function validateSchema(config: unknown, file: string): Promise<Diagnostic[]> {
+  if (conforms(config)) return [];
+  const { explainSchemaErrors } = await import("./explain.js");
+  return explainSchemaErrors(config, file);
 }

@@ -5,6 +5,7 @@ import { describe, test } from "node:test";
 import { parse } from "yaml";
 import type { Diagnostic } from "../diagnostics.js";
 import { fakeLoad } from "../testing/fake-yaml.js";
+import { explainSchemaErrors } from "./explain.js";
 import { schemaSha256, validateSchema } from "./index.js";
 
 const FILE = ".gitlab-ci.yml";
@@ -14,8 +15,9 @@ function loadWithPositions(text: string): unknown {
   return fakeLoad(text, FILE).value;
 }
 
+/** The findings (what `validateSchema` gives once the fast validator refused the document). */
 function check(yaml: string): Diagnostic[] {
-  return validateSchema(parse(yaml), FILE);
+  return explainSchemaErrors(parse(yaml), FILE);
 }
 
 function only(yaml: string): Diagnostic {
@@ -40,6 +42,14 @@ build:
     assert.deepEqual(check(yaml), []);
   });
 
+  test("validateSchema: none for a valid document, the explained findings for another", async () => {
+    assert.deepEqual(await validateSchema(parse("build: { script: make }"), FILE), []);
+    const invalid = parse("build: { script: make, scrip: x }");
+    const found = await validateSchema(invalid, FILE);
+    assert.equal(found.length, 1);
+    assert.deepEqual(found, explainSchemaErrors(invalid, FILE));
+  });
+
   test("the generated validator is built from the shipped ci.json", () => {
     const schema = readFileSync(new URL("../../schema/ci.json", import.meta.url));
     assert.equal(schemaSha256, createHash("sha256").update(schema).digest("hex"));
@@ -55,7 +65,7 @@ build:
 
   test("positions point at the first unknown key", () => {
     const config = loadWithPositions("stages: [a]\nbuild:\n  script: make\n  scrip: x\n");
-    const [d] = validateSchema(config, FILE);
+    const [d] = explainSchemaErrors(config, FILE);
     assert.deepEqual(
       { file: d?.file, line: d?.line, column: d?.column, path: d?.path },
       { file: FILE, line: 4, column: 3, path: "jobs:build" },
@@ -64,7 +74,7 @@ build:
 
   test("positions of a value inside an array item", () => {
     const config = loadWithPositions("build:\n  script:\n    - make\n    - { echo: x }\n");
-    const [d] = validateSchema(config, "ci/build.yml");
+    const [d] = explainSchemaErrors(config, "ci/build.yml");
     assert.equal(d?.path, "jobs:build:script");
     assert.deepEqual([d?.file, d?.line, d?.column], [FILE, 4, 7]);
   });
@@ -130,7 +140,7 @@ build:
     assert.equal(d.path, "jobs:build");
     const config = loadWithPositions("stages: [a]\nbuild:\n  scrip: make\n");
     assert.deepEqual(
-      validateSchema(config, FILE).map((x) => [x.line, x.column]),
+      explainSchemaErrors(config, FILE).map((x) => [x.line, x.column]),
       [[2, 1]],
     );
     assert.deepEqual(

@@ -63,6 +63,11 @@ const SETTINGS_SOURCES: ReadonlySet<VariableSource> = new Set<VariableSource>([
 
 const RANK = new Map(PRECEDENCE.map((source, index) => [source, index]));
 
+/** True for the YAML sources, which `mergeByPrecedence` merges into one list. */
+export function isYamlSource(source: VariableSource): boolean {
+  return YAML_SOURCES.has(source);
+}
+
 /** Rank of a source in `PRECEDENCE` (higher wins). */
 export function precedenceOf(source: VariableSource): number {
   return RANK.get(source) ?? -1;

@@ -14,10 +14,12 @@ export class PredefinedBuilder {
     key: string,
     value: string | undefined,
     availability: Availability,
-    extra: Partial<Variable> = {},
+    extra?: Partial<Variable>,
   ): void {
     if (value === undefined) return;
-    this.out.push({ key, value, public: true, source: this.source, availability, ...extra });
+    const variable: Variable = { key, value, public: true, source: this.source, availability };
+    if (extra) Object.assign(variable, extra);
+    this.out.push(variable);
   }
 }
 

@@ -73,10 +73,10 @@ export interface PredefinedOptions {
   templateRegistryHost?: string;
 }
 
-const PHASES: Record<PredefinedPhase, readonly Availability[]> = {
-  "pre-pipeline": ["pre-pipeline"],
-  pipeline: ["pre-pipeline", "pipeline"],
-  job: ["pre-pipeline", "pipeline", "job-only"],
+const PHASES: Record<PredefinedPhase, ReadonlySet<Availability>> = {
+  "pre-pipeline": new Set(["pre-pipeline"]),
+  pipeline: new Set(["pre-pipeline", "pipeline"]),
+  job: new Set(["pre-pipeline", "pipeline", "job-only"]),
 };
 
 /**
@@ -90,7 +90,7 @@ export function predefinedVariables(
   job?: JobInfo,
   options: PredefinedOptions = {},
 ): Variable[] {
-  const wanted = new Set(PHASES[options.phase ?? "pipeline"]);
+  const wanted = PHASES[options.phase ?? "pipeline"];
   const b = new PredefinedBuilder();
 
   b.source = "predefined-runtime";
@@ -119,7 +119,7 @@ export function jobPredefinedVariables(
   job: JobInfo,
   options: Pick<PredefinedOptions, "phase"> = {},
 ): Variable[] {
-  const wanted = new Set(PHASES[options.phase ?? "pipeline"]);
+  const wanted = PHASES[options.phase ?? "pipeline"];
   const b = new PredefinedBuilder();
   b.source = "predefined";
   jobVariables(b, event, job);

@@ -138,6 +138,24 @@ function expandItem(
   );
 }
 
+/**
+ * `expandItem` with the default options (unknown references become empty; file and raw
+ * variables give their value), where `valueOf` gives the value each name expands to.
+ */
+export function expandReferences(
+  value: string,
+  valueOf: (name: string) => string | undefined,
+): string {
+  return value.replace(
+    itemPattern(),
+    (match, dollar?: string, braced?: string, percent?: string) => {
+      const key = dollar ?? braced ?? percent;
+      if (key === undefined) return match;
+      return valueOf(key) ?? "";
+    },
+  );
+}
+
 /** GitLab's job error for a cycle: `build: circular variable reference detected: ["A", "B"]`. */
 export function jobVariableError(jobName: string, error: string): string {
   return `${jobName}: ${error}`;

@@ -33,3 +33,12 @@ export function nonStringKeyClass(node: object, key: string): string | undefined
 export function copyKeyClass(from: object, to: object, key: string): void {
   recordKeyClass(to, key, classes.get(from)?.get(key));
 }
+
+/** Gives `to`, a new copy of every key of `from`, the key classes of `from`. */
+export function copyKeyClasses(from: object, to: object): void {
+  const entries = classes.get(from);
+  if (!entries) return;
+  for (const [key, rubyClass] of entries) {
+    if (Object.hasOwn(from, key)) recordKeyClass(to, key, rubyClass);
+  }
+}

@@ -3,20 +3,20 @@ import { test } from "node:test";
 import { positionOf } from "../source-map.js";
 import { loadYaml, ReferenceTag, resolveReferences } from "./index.js";
 
-function resolve(text: string) {
-  const loaded = loadYaml(text, "ci.yml");
+async function resolve(text: string) {
+  const loaded = await loadYaml(text, "ci.yml");
   assert.deepEqual(loaded.diagnostics, []);
   return resolveReferences(loaded.value as Record<string, unknown>, "ci.yml");
 }
 
-function resolved(text: string): Record<string, unknown> {
-  const { value, diagnostics } = resolve(text);
+async function resolved(text: string): Promise<Record<string, unknown>> {
+  const { value, diagnostics } = await resolve(text);
   assert.deepEqual(diagnostics, []);
   return value;
 }
 
-test("a reference is replaced by a copy of the referenced value", () => {
-  const value = resolved(
+test("a reference is replaced by a copy of the referenced value", async () => {
+  const value = await resolved(
     ".vars:\n  variables:\n    URL: http://x\n    IMPORTANT: yes\n" +
       "job:\n  variables: !reference [.vars, variables]\n" +
       "one:\n  variables:\n    MY: !reference [.vars, variables, URL]\n",
@@ -29,15 +29,15 @@ test("a reference is replaced by a copy of the referenced value", () => {
   assert.deepEqual(positionOf(job.variables, "URL"), { file: "ci.yml", line: 3, column: 5 });
 });
 
-test("a referenced list stays one nested item, as in GitLab", () => {
-  const value = resolved(
+test("a referenced list stays one nested item, as in GitLab", async () => {
+  const value = await resolved(
     ".setup:\n  script: [a, b]\njob:\n  script: [!reference [.setup, script], echo hi]\n",
   );
   assert.deepEqual((value.job as Record<string, unknown>).script, [["a", "b"], "echo hi"]);
 });
 
-test("references nest through referenced values", () => {
-  const value = resolved(
+test("references nest through referenced values", async () => {
+  const value = await resolved(
     ".snippets:\n  one: [echo ONE]\n  two:\n    - !reference [.snippets, one]\n    - echo TWO\n" +
       "  three:\n    - !reference [.snippets, two]\n    - echo THREE\n" +
       "job:\n  script:\n    - !reference [.snippets, three]\n",
@@ -47,15 +47,15 @@ test("references nest through referenced values", () => {
   ]);
 });
 
-test("references inside mappings inside a referenced list are resolved", () => {
-  const value = resolved(
+test("references inside mappings inside a referenced list are resolved", async () => {
+  const value = await resolved(
     ".p:\n  release: $TAG\n.rules:\n  r:\n    - if: !reference [.p, release]\njob:\n  rules: !reference [.rules, r]\n",
   );
   assert.deepEqual((value.job as Record<string, unknown>).rules, [{ if: "$TAG" }]);
 });
 
-test("a missing target gives GitLab's message at the tag", () => {
-  const { diagnostics } = resolve("job:\n  script:\n    - !reference [.setup, script]\n");
+test("a missing target gives GitLab's message at the tag", async () => {
+  const { diagnostics } = await resolve("job:\n  script:\n    - !reference [.setup, script]\n");
   assert.equal(diagnostics.length, 1);
   const [diagnostic] = diagnostics;
   assert.equal(diagnostic?.message, '!reference [".setup", "script"] could not be found');
@@ -63,21 +63,21 @@ test("a missing target gives GitLab's message at the tag", () => {
   assert.equal(diagnostic?.path, "job:script");
 });
 
-test("null and false count as missing; lists and other tags are not walked", () => {
-  const messages = (text: string) => resolve(text).diagnostics.map((d) => d.message);
-  assert.deepEqual(messages("a:\n  x: false\nb: !reference [a, x]\n"), [
+test("null and false count as missing; lists and other tags are not walked", async () => {
+  const messages = async (text: string) => (await resolve(text)).diagnostics.map((d) => d.message);
+  assert.deepEqual(await messages("a:\n  x: false\nb: !reference [a, x]\n"), [
     '!reference ["a", "x"] could not be found',
   ]);
-  assert.deepEqual(messages("a: [x]\nb: !reference [a, '0']\n"), [
+  assert.deepEqual(await messages("a: [x]\nb: !reference [a, '0']\n"), [
     '!reference ["a", "0"] could not be found',
   ]);
-  assert.deepEqual(messages("a:\n  k: v\nb: !reference [a]\nc: !reference [b, k]\n"), [
+  assert.deepEqual(await messages("a:\n  k: v\nb: !reference [a]\nc: !reference [b, k]\n"), [
     '!reference ["b", "k"] could not be found',
   ]);
 });
 
-test("a cycle is reported once, naming the tag met again", () => {
-  const { diagnostics, value } = resolve("a: !reference [b]\nb: !reference [a]\n");
+test("a cycle is reported once, naming the tag met again", async () => {
+  const { diagnostics, value } = await resolve("a: !reference [b]\nb: !reference [a]\n");
   assert.deepEqual(
     diagnostics.map((d) => d.message),
     ['!reference ["b"] is part of a circular chain'],
@@ -85,36 +85,52 @@ test("a cycle is reported once, naming the tag met again", () => {
   assert.ok(value.a instanceof ReferenceTag);
 });
 
-test("a reference to its own list is circular", () => {
-  const { diagnostics } = resolve("a:\n  - x\n  - !reference [a]\n");
+test("a reference to its own list is circular", async () => {
+  const { diagnostics } = await resolve("a:\n  - x\n  - !reference [a]\n");
   assert.deepEqual(
     diagnostics.map((d) => d.message),
     ['!reference ["a"] is part of a circular chain'],
   );
 });
 
-test("a malformed reference fails when resolved, with GitLab's rendering", () => {
-  const { diagnostics } = resolve("a: !reference [x, 1]\nb: !reference {k: v}\n");
+test("a malformed reference fails when resolved, with GitLab's rendering", async () => {
+  const { diagnostics } = await resolve("a: !reference [x, 1]\nb: !reference {k: v}\n");
   assert.deepEqual(
     diagnostics.map((d) => d.message),
     ['!reference ["x", 1] is not valid', '!reference {"k"=>"v"} is not valid'],
   );
 });
 
-test("a diamond of references cannot blow up", () => {
+test("a diamond of references cannot blow up", async () => {
   const lines = ["r0: [x, x]"];
   for (let i = 1; i <= 40; i++)
     lines.push(`r${i}: [!reference [r${i - 1}], !reference [r${i - 1}]]`);
   const started = Date.now();
-  const { diagnostics } = resolve(`${lines.join("\n")}\n`);
+  const { diagnostics } = await resolve(`${lines.join("\n")}\n`);
   assert.ok(Date.now() - started < 5000, "took too long");
   assert.equal(diagnostics.length, 1);
   assert.match(diagnostics[0]?.message ?? "", /^!reference \["r\d+"\] expands to too much data$/);
 });
 
-test("the input configuration is left as it was", () => {
-  const loaded = loadYaml("a: [x]\nb: !reference [a]\n", "ci.yml");
+test("the input configuration is left as it was", async () => {
+  const loaded = await loadYaml("a: [x]\nb: !reference [a]\n", "ci.yml");
   const config = loaded.value as Record<string, unknown>;
   resolveReferences(config, "ci.yml");
   assert.ok(config.b instanceof ReferenceTag);
+});
+
+test("parts without a tag are kept as they are; parts with one are new copies", async () => {
+  const loaded = await loadYaml(
+    ".s:\n  script: [a]\njob:\n  cache: {key: k}\n  script: [!reference [.s, script], b]\nother:\n  script: [c]\n",
+    "ci.yml",
+  );
+  const input = loaded.value as Record<string, Record<string, unknown>>;
+  const { value } = resolveReferences(input, "ci.yml");
+  const job = value.job as Record<string, unknown>;
+  assert.notEqual(value, input);
+  assert.notEqual(job, input.job);
+  assert.equal(job.cache, input.job?.cache);
+  assert.equal(value.other, input.other);
+  assert.deepEqual(job.script, [["a"], "b"]);
+  assert.deepEqual(positionOf(job, "script"), positionOf(input.job, "script"));
 });

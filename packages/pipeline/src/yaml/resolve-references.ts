@@ -22,12 +22,14 @@
  *
  * Two guards GitLab lacks keep a hostile file from hanging the process: at most
  * MAX_COPIED_NODES nodes may be produced, and references and data may nest MAX_NESTING deep.
+ *
+ * The result shares every part of the configuration that holds no tag with the input.
  */
 import { isMap, setEntry } from "../compose/deep-merge.js";
 import { type Diagnostic, errorAt } from "../diagnostics.js";
 import { rubyInspect } from "../ruby/inspect.js";
 import { copyOrigin } from "../source-map.js";
-import { copyKeyClass } from "./key-classes.js";
+import { copyKeyClasses } from "./key-classes.js";
 import { ReferenceTag } from "./reference-tag.js";
 
 const MAX_COPIED_NODES = 500_000;
@@ -87,21 +89,74 @@ class Resolver {
     if (!Array.isArray(value) && !isMap(value)) return value;
     try {
       this.enter(where, contain);
-      if (Array.isArray(value)) {
-        const list = value.map((item) => this.walk(item, where, contain));
-        copyOrigin(value, list);
-        return list;
-      }
-      const hash: Record<string, unknown> = {};
-      copyOrigin(value, hash);
-      for (const key of Object.keys(value)) {
-        setEntry(hash, key, this.walk(value[key], [...where, key], contain));
-        copyKeyClass(value, hash, key);
-      }
-      return hash;
+      return contain ? this.walkOutside(value, where) : this.copy(value, where);
     } finally {
       this.nesting -= 1;
     }
+  }
+
+  /** A resolved copy of a mapping or list inside a referenced value (every node counted). */
+  private copy(value: unknown[] | Record<string, unknown>, where: string[]): unknown {
+    if (Array.isArray(value)) {
+      const list = value.map((item) => this.walk(item, where, false));
+      copyOrigin(value, list);
+      return list;
+    }
+    const hash: Record<string, unknown> = {};
+    copyOrigin(value, hash);
+    for (const key of Object.keys(value)) {
+      const child = value[key];
+      // Only a mapping, list or tag needs its path (for diagnostics).
+      const walked =
+        child !== null && typeof child === "object"
+          ? this.walk(child, [...where, key], false)
+          : child;
+      setEntry(hash, key, walked);
+    }
+    copyKeyClasses(value, hash);
+    return hash;
+  }
+
+  /**
+   * A mapping or list outside referenced values, resolved: itself when it holds no tag (the
+   * configuration after `extends` shares much between jobs), otherwise a copy holding the
+   * resolved values (a tag that failed stays in the copy).
+   */
+  private walkOutside(value: unknown[] | Record<string, unknown>, where: string[]): unknown {
+    if (Array.isArray(value)) {
+      let list: unknown[] | undefined;
+      for (let index = 0; index < value.length; index++) {
+        const item = value[index];
+        const walked =
+          item !== null && typeof item === "object" ? this.walk(item, where, true) : item;
+        if (!list && (walked !== item || item instanceof ReferenceTag))
+          list = value.slice(0, index);
+        list?.push(walked);
+      }
+      if (!list) return value;
+      copyOrigin(value, list);
+      return list;
+    }
+    const keys = Object.keys(value);
+    let walkedValues: unknown[] | undefined;
+    for (let index = 0; index < keys.length; index++) {
+      const key = keys[index]!;
+      const child = value[key];
+      const walked =
+        child !== null && typeof child === "object"
+          ? this.walk(child, [...where, key], true)
+          : child;
+      if (!walkedValues && (walked !== child || child instanceof ReferenceTag)) {
+        walkedValues = keys.slice(0, index).map((before) => value[before]);
+      }
+      walkedValues?.push(walked);
+    }
+    if (!walkedValues) return value;
+    const hash: Record<string, unknown> = {};
+    copyOrigin(value, hash);
+    keys.forEach((key, index) => setEntry(hash, key, walkedValues[index]));
+    copyKeyClasses(value, hash);
+    return hash;
   }
 
   /** One level deeper; the caller undoes `nesting` in a `finally`. */
