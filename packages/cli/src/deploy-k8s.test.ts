@@ -174,7 +174,10 @@ if (clusterAvailable("conveyor deploy end to end")) {
           namespace: namespace.name,
           labelSelector: "app=web",
         });
+        // Pods of an old ReplicaSet may still be terminating (busybox httpd ignores SIGTERM as
+        // pid 1): the rollout is over, they are on their way out.
         return pods.items
+          .filter((pod) => pod.metadata?.deletionTimestamp === undefined)
           .filter((pod) =>
             pod.status?.conditions?.some((c) => c.type === "Ready" && c.status === "True"),
           )
