@@ -13,7 +13,7 @@ import { ClusterError } from "../cluster/port.js";
 import { describeRef, refKey } from "../refs.js";
 import type { KubeObject, ObjectRef } from "../types.js";
 import { tailLines, warningLines } from "./events.js";
-import { spec, str } from "./fields.js";
+import { spec, status, str } from "./fields.js";
 import {
   currentReplicaSet,
   isOwnedBy,
@@ -111,6 +111,14 @@ async function involvedOf(cluster: Cluster, live: KubeObject): Promise<Involved>
       (pod) => isOwnedBy(pod, str(owner.metadata.uid)) && !pod.metadata.deletionTimestamp,
     );
   };
+  // Until the controller has seen the object's newest spec, its status and its current
+  // ReplicaSet's revision still describe the previous one: a rollback right after a broken
+  // version would otherwise be judged by the broken version's pods.
+  const observed = status(live).observedGeneration;
+  const generation = live.metadata.generation;
+  if (typeof observed === "number" && typeof generation === "number" && observed < generation) {
+    return { objects: [live], pods: [] };
+  }
   switch (workloadKey(live)) {
     case "|Pod":
       return { objects: [live], pods: [live] };
