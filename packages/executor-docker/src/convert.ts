@@ -22,7 +22,7 @@
  *   exposed TCP port (at most 20, ascending); a service with none is reported as not started.
  */
 import type { JobImage, JobPayload, JobService, PullPolicy } from "@conveyor/protocol";
-import { ExecutorError } from "@conveyor/runner";
+import { ExecutorError, resolveJobImage as resolveImage } from "@conveyor/runner";
 import {
   defaultServiceAliases,
   parseImageReference,
@@ -116,11 +116,7 @@ export function resolveJobImage(
   image: JobImage | null | undefined,
   defaultImage: string | undefined,
 ): JobImage {
-  if (image && image.name) return image;
-  if (defaultImage) return { name: defaultImage };
-  throw new ExecutorError(
-    "no Docker image specified to run the job in: the job has no image: and the executor no default image",
-  );
+  return resolveImage(image, defaultImage, "Docker image");
 }
 
 const SUPPORTED_DOCKER_OPTIONS = ["platform", "user"];
@@ -369,19 +365,4 @@ export function healthCheckPorts(
   return ports.length > 0 ? { ports } : { error: "service has no exposed TCP ports" };
 }
 
-/** The runner's block for a service that did not become ready, one log line per element. */
-export function serviceWarningLines(containerName: string, error: string, logs: string): string[] {
-  return [
-    "",
-    `*** WARNING: Service ${containerName} probably didn't start properly.`,
-    "",
-    "Health check error:",
-    ...error.trim().split("\n"),
-    "",
-    "Service container logs:",
-    ...(logs.trim() === "" ? [] : logs.trim().split("\n")),
-    "",
-    "*********",
-    "",
-  ];
-}
+export { serviceWarningLines } from "@conveyor/runner";

@@ -8,18 +8,9 @@
  * (https://docs.gitlab.com/ci/docker/using_docker_images/#override-the-entrypoint-of-an-image;
  * gitlab-runner `shells/bash.go` detection script, `executors/docker/docker_command.go`).
  */
-import { shellQuote } from "@conveyor/runner";
+import { SHELL_PATHS, shellQuote } from "@conveyor/runner";
 
-/** Where the detection looks, in order: bash first, then sh (gitlab-runner's list). */
-export const SHELL_PATHS = [
-  "/usr/local/bin/bash",
-  "/usr/bin/bash",
-  "/bin/bash",
-  "/usr/local/bin/sh",
-  "/usr/bin/sh",
-  "/bin/sh",
-  "/busybox/sh",
-] as const;
+export { SHELL_PATHS };
 
 /** The job container's command: exec the first shell found, which then reads its script on stdin. */
 export function shellDetectionCommand(): string[] {

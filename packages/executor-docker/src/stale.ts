@@ -8,6 +8,7 @@
  *   and they are older.
  */
 import { hostname } from "node:os";
+import { isLeftOver, processAlive, type StaleContext } from "@conveyor/runner";
 import type Docker from "dockerode";
 import { LABELS } from "./convert.js";
 import { EngineApi, type ResourceSummary } from "./engine-api.js";
@@ -44,35 +45,17 @@ export async function removeStaleResources(
   return { containers, networks: removed };
 }
 
-/** Whether one labelled resource is stale (pure apart from `isAlive`). */
-export function staleVerdict(
-  resource: ResourceSummary,
-  context: {
-    now: number;
-    olderThanMs: number | undefined;
-    liveSessions: ReadonlySet<string>;
-    host: string;
-    isAlive: (pid: number) => boolean;
-  },
-): boolean {
+/** Whether one labelled resource is stale (pure apart from `isAlive`): see isLeftOver. */
+export function staleVerdict(resource: ResourceSummary, context: StaleContext): boolean {
   const labels = resource.labels;
-  if (labels[LABELS.managed] !== "true") return false;
-  const session = labels[LABELS.session];
-  if (session !== undefined && context.liveSessions.has(session)) return false;
-  const age = context.now - resource.createdMs;
-  if (labels[LABELS.ownerHost] !== context.host) {
-    return context.olderThanMs !== undefined && age >= context.olderThanMs;
-  }
-  const pid = Number(labels[LABELS.ownerPid]);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && context.isAlive(pid)) return false;
-  return age >= (context.olderThanMs ?? 0);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return isLeftOver(
+    {
+      managed: labels[LABELS.managed] === "true",
+      session: labels[LABELS.session],
+      ownerHost: labels[LABELS.ownerHost],
+      ownerPid: labels[LABELS.ownerPid],
+      createdMs: resource.createdMs,
+    },
+    context,
+  );
 }

@@ -34,7 +34,7 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { JobImage, JobPayload, JobService, PullPolicy } from "@conveyor/protocol";
-import { ExecutorError } from "@conveyor/runner";
+import { ExecutorError, resolveJobImage } from "@conveyor/runner";
 import {
   DEFAULT_HELPER_IMAGE,
   DEFAULT_PULL_POLICY,
@@ -141,16 +141,7 @@ export function labelsOf(
 }
 
 /** The job's image: `image:` of the payload, else the executor's default. */
-export function resolveJobImage(
-  image: JobImage | null | undefined,
-  defaultImage: string | undefined,
-): JobImage {
-  if (image && image.name) return image;
-  if (defaultImage) return { name: defaultImage };
-  throw new ExecutorError(
-    "no image specified to run the job in: the job has no image: and the executor no default image",
-  );
-}
+export { resolveJobImage };
 
 const SUPPORTED_KUBERNETES_OPTIONS = ["user"];
 

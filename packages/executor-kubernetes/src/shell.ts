@@ -14,19 +14,10 @@
  *   shell, each stopped as found (so nothing forks away) and then killed.
  * Pure.
  */
-import { shellQuote } from "@conveyor/runner";
+import { SHELL_PATHS, shellQuote } from "@conveyor/runner";
 import { STEPS_DIR } from "./options.js";
 
-/** Where the probe looks, in order: bash first, then sh (gitlab-runner's list). */
-export const SHELL_PATHS = [
-  "/usr/local/bin/bash",
-  "/usr/bin/bash",
-  "/bin/bash",
-  "/usr/local/bin/sh",
-  "/usr/bin/sh",
-  "/bin/sh",
-  "/busybox/sh",
-] as const;
+export { SHELL_PATHS };
 
 /** The build container's main process: waits on its stdin (kept open, never written). */
 export const BUILD_KEEPALIVE = ["sh", "-c", `trap 'exit 0' TERM; while read -r _; do :; done`];

@@ -10,6 +10,7 @@
  */
 import { hostname } from "node:os";
 import type { CoreV1Api } from "@kubernetes/client-node";
+import { isLeftOver, processAlive, type StaleContext } from "@conveyor/runner";
 import { LABELS, labelValue } from "./pod-spec.js";
 import { liveKubernetesSessions, type SessionRegistry } from "./registry.js";
 
@@ -62,36 +63,21 @@ function createdMs(created: Date | string | undefined): number {
   return Number.isNaN(ms) ? 0 : ms;
 }
 
-/** Whether one labelled object is stale (pure apart from `isAlive`). */
+/** Whether one labelled object is stale (pure apart from `isAlive`): see isLeftOver. */
 export function staleVerdict(
   labels: Record<string, string>,
   created: number,
-  context: {
-    now: number;
-    olderThanMs: number | undefined;
-    liveSessions: ReadonlySet<string>;
-    /** This host, as a label value. */
-    host: string;
-    isAlive: (pid: number) => boolean;
-  },
+  /** `host` is this host as a label value. */
+  context: StaleContext,
 ): boolean {
-  if (labels[LABELS.managed] !== "true") return false;
-  const session = labels[LABELS.session];
-  if (session !== undefined && context.liveSessions.has(session)) return false;
-  const age = context.now - created;
-  if (labels[LABELS.ownerHost] !== context.host) {
-    return context.olderThanMs !== undefined && age >= context.olderThanMs;
-  }
-  const pid = Number(labels[LABELS.ownerPid]);
-  if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && context.isAlive(pid)) return false;
-  return age >= (context.olderThanMs ?? 0);
-}
-
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
+  return isLeftOver(
+    {
+      managed: labels[LABELS.managed] === "true",
+      session: labels[LABELS.session],
+      ownerHost: labels[LABELS.ownerHost],
+      ownerPid: labels[LABELS.ownerPid],
+      createdMs: created,
+    },
+    context,
+  );
 }

@@ -9,6 +9,15 @@ export {
   type WorkspaceTransfer,
 } from "./executor.js";
 export type { ArtifactStore, CacheStore, TraceSink } from "./ports.js";
+export {
+  isLeftOver,
+  type OwnerMarks,
+  processAlive,
+  resolveJobImage,
+  serviceWarningLines,
+  SHELL_PATHS,
+  type StaleContext,
+} from "./container-executors.js";
 export { type Cleanable, cleanupRegistryOnSignals, SessionRegistry } from "./session-registry.js";
 export * from "./job/index.js";
 export {
