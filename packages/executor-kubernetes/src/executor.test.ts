@@ -202,6 +202,9 @@ if (clusterAvailable("Kubernetes executor: prepare and cleanup")) {
           name: BUSYBOX,
           alias: "broken",
           entrypoint: ["sh", "-c", "echo service-is-broken >&2; exit 3"],
+          // With a health-check port the executor waits for the service and sees it end; the
+          // pod's status may still say running for a moment after the container ended.
+          variables: [{ key: "HEALTHCHECK_TCP_PORT", value: "8080" }],
         },
       ];
       const logs: string[] = [];

@@ -37,7 +37,7 @@ import {
   registrySecretOf,
   type JobIdentity,
 } from "./pod-spec.js";
-import { exitedServicesOf, waitForPodRunning } from "./pod-wait.js";
+import { waitForPodRunning } from "./pod-wait.js";
 import { serviceLogs, serviceWarningLines, waitForServices } from "./readiness.js";
 import { liveKubernetesSessions } from "./registry.js";
 import { KubernetesSession } from "./session.js";
@@ -175,21 +175,13 @@ export class KubernetesExecutor implements Executor {
       log,
       signal: request.signal,
     });
-    const warned = new Set<string>();
-    const warnExited = async (exited: { container: string; detail: string }[]) => {
-      for (const service of exited) {
-        if (warned.has(service.container)) continue;
-        warned.add(service.container);
-        const logs = await serviceLogs(this.core, namespace, session.podName, service.container);
-        for (const line of serviceWarningLines(service.container, service.detail, logs)) log(line);
-      }
-    };
-    await warnExited(running.exitedServices);
+    for (const exited of running.exitedServices) {
+      const logs = await serviceLogs(this.core, namespace, session.podName, exited.container);
+      for (const line of serviceWarningLines(exited.container, exited.detail, logs)) log(line);
+    }
     checkCanceled(context);
 
     const shell = await this.#detectShell(context);
-    // A service that fails at once may end just after the pod reported Running: look again.
-    await warnExited(await this.#exitedServices(namespace, session.podName));
     await waitForServices({
       core: this.core,
       exec: this.#exec,
@@ -201,18 +193,6 @@ export class KubernetesExecutor implements Executor {
     });
     checkCanceled(context);
     session.ready(shell.shell, shell.path);
-  }
-
-  /** The pod's ended service containers now (none when the pod cannot be read). */
-  async #exitedServices(
-    namespace: string,
-    name: string,
-  ): Promise<{ container: string; detail: string }[]> {
-    try {
-      return exitedServicesOf(await this.core.readNamespacedPod({ namespace, name }));
-    } catch {
-      return [];
-    }
   }
 
   /** Asks the build container which shell it has (bash first, then sh). */

@@ -9,10 +9,11 @@
  * job goes on.
  */
 import type { CoreV1Api, V1Pod } from "@kubernetes/client-node";
+import { serviceWarningLines } from "@conveyor/runner";
 import { apiMessage } from "./api-errors.js";
 import type { PodExec } from "./exec.js";
 import { HELPER_CONTAINER } from "./pod-spec.js";
-import { sleep } from "./pod-wait.js";
+import { exitedServicesOf, sleep } from "./pod-wait.js";
 
 const RETRY_MS = 200;
 const LOG_TAIL_LINES = 50;
@@ -36,22 +37,7 @@ export function healthChecks(pod: V1Pod): { container: string; port?: number; er
   return checks;
 }
 
-/** The runner's block for a service that did not become ready, one log line per element. */
-export function serviceWarningLines(container: string, error: string, logs: string): string[] {
-  return [
-    "",
-    `*** WARNING: Service ${container} probably didn't start properly.`,
-    "",
-    "Health check error:",
-    ...error.trim().split("\n"),
-    "",
-    "Service container logs:",
-    ...(logs.trim() === "" ? [] : logs.trim().split("\n")),
-    "",
-    "*********",
-    "",
-  ];
-}
+export { serviceWarningLines };
 
 export async function serviceLogs(
   core: CoreV1Api,
@@ -92,7 +78,7 @@ export async function waitForServices(context: ReadinessContext): Promise<void> 
   const results = await Promise.all(
     checks.map(async (check) => ({
       check,
-      error: check.error ?? (await dialUntilReady(context, name, check.port!)),
+      error: check.error ?? (await dialUntilReady(context, name, check.container, check.port!)),
     })),
   );
   for (const { check, error } of results) {
@@ -106,6 +92,7 @@ export async function waitForServices(context: ReadinessContext): Promise<void> 
 async function dialUntilReady(
   context: ReadinessContext,
   pod: string,
+  container: string,
   port: number,
 ): Promise<string | undefined> {
   const deadline = Date.now() + context.timeoutMs;
@@ -123,6 +110,9 @@ async function dialUntilReady(
     });
     if (result.exitCode === 0) return undefined;
     last = (result.error ?? Buffer.concat(stderr).toString("utf8")).trim();
+    // A service that has ended will not answer: say how it ended instead of waiting it out.
+    const ended = await endedService(context, pod, container);
+    if (ended !== undefined) return ended;
     if (Date.now() >= deadline) {
       return (
         `service did not accept TCP connections on 127.0.0.1 port ${port} within ` +
@@ -130,5 +120,19 @@ async function dialUntilReady(
       );
     }
     await sleep(Math.min(RETRY_MS, Math.max(0, deadline - Date.now())), context.signal);
+  }
+}
+
+/** How the service container ended, when it has (undefined while it runs or cannot be read). */
+async function endedService(
+  context: ReadinessContext,
+  pod: string,
+  container: string,
+): Promise<string | undefined> {
+  try {
+    const live = await context.core.readNamespacedPod({ namespace: context.namespace, name: pod });
+    return exitedServicesOf(live).find((s) => s.container === container)?.detail;
+  } catch {
+    return undefined;
   }
 }
