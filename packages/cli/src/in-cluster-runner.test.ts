@@ -19,19 +19,16 @@ import {
   chownSync,
   existsSync,
   mkdirSync,
-  mkdtempSync,
   readdirSync,
   readFileSync,
   rmSync,
   writeFileSync,
 } from "node:fs";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { after, before, describe, test } from "node:test";
 import { clusterAvailable } from "@conveyor/executor-kubernetes/testing";
-import { git, repository } from "./testing/cli-process.js";
-import { type ServiceProcess, startService } from "./testing/service-process.js";
+import { ServerAndRunner } from "./testing/server-and-runner.js";
 import { CONVEYOR_VERSION } from "./version.js";
 
 const REPO_ROOT = fileURLToPath(new URL("../../../", import.meta.url));
@@ -39,7 +36,6 @@ const RIG_OVERLAY = join(REPO_ROOT, "deploy/kubernetes/runner/overlays/rig");
 /** The rig's runner.toml, which the test fills in with its server, token and namespace. */
 const RIG_RUNNER_TOML = join(RIG_OVERLAY, "runner-toml.yaml");
 const IMAGE_SCRIPT = join(REPO_ROOT, "scripts/k8s/runner-image.sh");
-const ROOT_TOKEN = "glpat-in-cluster-root-token-abcdefghij";
 const SERVICE_ACCOUNT = "conveyor-runner";
 const RUNNER_UID = 10001;
 /** Where the runner's cache claim is mounted (base/deployment.yaml, cache_dir in runner.toml). */
@@ -155,68 +151,6 @@ interface Job {
   status: string;
 }
 
-/** The server on 127.0.0.1: the rig's runner pod shares the host's network (overlays/rig). */
-class Server {
-  readonly dir = mkdtempSync(join(tmpdir(), "conveyor-in-cluster-"));
-  process!: ServiceProcess;
-  url = "";
-
-  async start(): Promise<void> {
-    this.process = startService(this.dir, [
-      "server",
-      "--data",
-      join(this.dir, "data"),
-      "--listen",
-      "127.0.0.1:0",
-      "--root-token",
-      ROOT_TOKEN,
-    ]);
-    const [, url] = await this.process.waitForOutput(/conveyor server: (http:\/\/\S+)/);
-    this.url = url ?? "";
-  }
-
-  async api<T>(method: string, path: string, body?: unknown): Promise<{ status: number; body: T }> {
-    const response = await fetch(`${this.url}/api/v4${path}`, {
-      method,
-      headers: {
-        "PRIVATE-TOKEN": ROOT_TOKEN,
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-      },
-      ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-    });
-    const text = await response.text();
-    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
-  }
-
-  async trace(projectId: number, jobId: number): Promise<string> {
-    const response = await fetch(`${this.url}/api/v4/projects/${projectId}/jobs/${jobId}/trace`, {
-      headers: { "PRIVATE-TOKEN": ROOT_TOKEN },
-    });
-    return response.text();
-  }
-
-  /** Pushes a new repository holding `files` to `branch` (a new branch: histories differ). */
-  push(
-    project: { http_url_to_repo: string },
-    files: Record<string, string>,
-    branch = "main",
-  ): string {
-    const dir = repository(files);
-    const remote = new URL(project.http_url_to_repo);
-    remote.username = "oauth2";
-    remote.password = ROOT_TOKEN;
-    git(dir, "push", "-q", remote.toString(), `HEAD:refs/heads/${branch}`);
-    const sha = git(dir, "rev-parse", "HEAD").trim();
-    rmSync(dir, { recursive: true, force: true });
-    return sha;
-  }
-
-  async stop(): Promise<void> {
-    await this.process?.stop("SIGTERM");
-    rmSync(this.dir, { recursive: true, force: true });
-  }
-}
-
 /** Polls `probe` until it gives a value; `describe` says what was awaited when it never does. */
 async function until<T>(
   what: string,
@@ -316,7 +250,8 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
     return;
   }
   const namespace = `conveyor-k8s-runner-${randomBytes(3).toString("hex")}`;
-  const server = new Server();
+  // On 127.0.0.1: the rig's runner pod shares the host's network (overlays/rig).
+  const server = new ServerAndRunner();
   const kustomization = join(server.dir, "kustomization");
   const cacheVolume = cacheVolumeOf(namespace);
   let project: { id: number; http_url_to_repo: string };
@@ -331,7 +266,7 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
       `--- pods:\n${pods.stdout}${pods.stderr}`,
       `--- runner log:\n${logs.stdout}${logs.stderr}`,
       `--- events:\n${events.stdout.split("\n").slice(-15).join("\n")}`,
-      `--- server:\n${server.process?.output().split("\n").slice(-20).join("\n")}`,
+      `--- server:\n${server.server?.output().split("\n").slice(-20).join("\n")}`,
     ].join("\n");
   };
 
@@ -381,7 +316,7 @@ describe("conveyor runner in Kubernetes (deploy/kubernetes/runner, rig overlay)"
     assert.equal(image.status, 0, `scripts/k8s/runner-image.sh:\n${image.stderr}`);
     assert.match(image.stdout, /^local\/conveyor-runner:dev /m);
 
-    await server.start();
+    await server.startServer();
     const runner = await server.api<{ id: number; token: string }>("POST", "/user/runners", {
       runner_type: "instance_type",
       description: "in-cluster",

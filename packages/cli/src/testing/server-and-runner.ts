@@ -120,18 +120,25 @@ export class ServerAndRunner {
     return created.body;
   }
 
-  /** A new repository with `files` pushed to the project's main; answers its sha. */
-  push(project: { http_url_to_repo: string }, files: Record<string, string>): string {
-    return this.pushRepository(project, files).sha;
+  /** A new repository with `files` pushed to the project's `branch` (main); answers its sha. */
+  push(
+    project: { http_url_to_repo: string },
+    files: Record<string, string>,
+    branch = "main",
+  ): string {
+    const { dir, sha } = this.pushRepository(project, files, branch);
+    rmSync(dir, { recursive: true, force: true });
+    return sha;
   }
 
   /** As `push`, also answering the local repository's directory for `pushChange`. */
   pushRepository(
     project: { http_url_to_repo: string },
     files: Record<string, string>,
+    branch = "main",
   ): { dir: string; sha: string } {
     const dir = repository(files);
-    return { dir, sha: this.#pushMain(project, dir) };
+    return { dir, sha: this.#pushHead(project, dir, branch) };
   }
 
   /** Commits `files` (and deletes `remove`) in `dir`, then pushes main; answers the sha. */
@@ -145,14 +152,14 @@ export class ServerAndRunner {
     if (remove.length > 0) git(dir, "rm", "-q", ...remove);
     git(dir, "add", "-A");
     git(dir, "commit", "-q", "-m", "change");
-    return this.#pushMain(project, dir);
+    return this.#pushHead(project, dir, "main");
   }
 
-  #pushMain(project: { http_url_to_repo: string }, dir: string): string {
+  #pushHead(project: { http_url_to_repo: string }, dir: string, branch: string): string {
     const remote = new URL(project.http_url_to_repo);
     remote.username = "oauth2";
     remote.password = this.rootToken;
-    git(dir, "push", "-q", remote.toString(), "HEAD:refs/heads/main");
+    git(dir, "push", "-q", remote.toString(), `HEAD:refs/heads/${branch}`);
     return git(dir, "rev-parse", "HEAD").trim();
   }
 
