@@ -163,3 +163,26 @@ test("without a file, lint and plan read .gitlab-ci.yml at the repository root, 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test("a file in another repository is planned with that repository's facts, not the working directory's", () => {
+  const here = repository({ ".gitlab-ci.yml": "here:\n  script: x\n" }, "main");
+  const there = repository(
+    {
+      ".gitlab-ci.yml": 'there:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == "feature"\n',
+      "ci/other.yml": 'nested:\n  script: x\n  rules:\n    - if: $CI_COMMIT_BRANCH == "feature"\n',
+    },
+    "feature",
+  );
+  try {
+    for (const file of [join(there, ".gitlab-ci.yml"), join(there, "ci", "other.yml")]) {
+      const result = conveyor(here, "plan", "--json", "--file", file);
+      assert.equal(result.code, 0, result.stderr);
+      const plan = JSON.parse(result.stdout);
+      assert.equal(plan.created, true);
+      assert.equal(plan.jobs.length, 1, `${file}: ${result.stdout}`);
+    }
+  } finally {
+    rmSync(here, { recursive: true, force: true });
+    rmSync(there, { recursive: true, force: true });
+  }
+});

@@ -1,9 +1,17 @@
+import type { RepositoryFacts } from "./repository.js";
+
 /** What a command may touch: the working directory, its output streams and the environment. */
 export interface Io {
   cwd: string;
   stdout: { write(text: string): unknown; isTTY?: boolean };
   stderr: { write(text: string): unknown; isTTY?: boolean };
   env: Record<string, string | undefined>;
+  /**
+   * What git says of the repository in `cwd`, asked for as the command started, so that git
+   * runs while the command's code loads (see main). Commands that read the repository take it
+   * from here rather than asking again.
+   */
+  repository?: Promise<RepositoryFacts>;
 }
 
 /** Bad arguments: the command prints the message and exits 2. */

@@ -1,8 +1,7 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
-import { lintCommand } from "./commands/lint.js";
-import { planCommand } from "./commands/plan.js";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
+import { inspectRepository } from "./repository.js";
 import { CONVEYOR_VERSION } from "./version.js";
 
 const USAGE = `usage: conveyor <command> [options]
@@ -18,11 +17,12 @@ commands:
 Run 'conveyor <command> --help' for the options of a command.
 `;
 
+// Each command's code is loaded on use: the engine, runner and executors are most of the bundle,
+// and lint and plan should not pay for loading them; nor should any command wait for git while
+// its code loads (see main).
 const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  lint: lintCommand,
-  plan: planCommand,
-  // Loaded on use: the engine, runner and executors are most of the bundle, and lint and plan
-  // should not pay for loading them.
+  lint: async (args, io) => (await import("./commands/lint.js")).lintCommand(args, io),
+  plan: async (args, io) => (await import("./commands/plan.js")).planCommand(args, io),
   run: async (args, io) => (await import("./commands/run.js")).runCommand(args, io),
   server: async (args, io) => (await import("./commands/server.js")).serverCommand(args, io),
   runner: async (args, io) => (await import("./commands/runner.js")).runnerCommand(args, io),
@@ -45,7 +45,7 @@ export async function main(argv: string[], io: Io): Promise<number> {
     return 2;
   }
   try {
-    return await command(rest, io);
+    return await command(rest, withRepositoryFacts(name, rest, io));
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`conveyor ${name}: ${error.message}\n`);
@@ -53,4 +53,20 @@ export async function main(argv: string[], io: Io): Promise<number> {
     }
     throw error;
   }
+}
+
+/** The commands that read the repository in the working directory (Io.repository). */
+const REPOSITORY_COMMANDS = new Set(["lint", "plan", "run"]);
+
+/**
+ * Starts asking git about the working directory's repository before the command's code loads:
+ * git's processes then run on another core while this one compiles the command.
+ */
+function withRepositoryFacts(name: string, args: readonly string[], io: Io): Io {
+  if (io.repository || !REPOSITORY_COMMANDS.has(name)) return io;
+  if (args.includes("--help") || args.includes("-h")) return io;
+  const repository = inspectRepository(io.cwd);
+  // A command that stops before it needs the answer (bad flags) must not leave it unobserved.
+  repository.catch(() => undefined);
+  return { ...io, repository };
 }

@@ -14,6 +14,7 @@ export async function lintCommand(args: string[], io: Io): Promise<number> {
   const file = pipelineFile(values, positionals);
   const { loaded } = await loadForCommand({
     cwd: io.cwd,
+    repository: io.repository,
     file,
     overrides: { variables: parseVars(values.var) },
     remote: !values["no-remote"],

@@ -9,10 +9,10 @@ import {
   loadPipeline,
   type PipelineEvent,
 } from "@conveyor/pipeline";
-import { changedSince, repositoryRoot } from "../git.js";
+import { changedSince } from "../git.js";
 import { UsageError } from "../io.js";
 import { httpFetcher, localConfigSource } from "../local-config-source.js";
-import { inspectRepository } from "../repository.js";
+import { inspectRepository, type RepositoryFacts } from "../repository.js";
 
 const DEFAULT_FILE = ".gitlab-ci.yml";
 
@@ -25,6 +25,8 @@ export interface LoadRequest {
   remote: boolean;
   /** The pipeline's id (and iid), chosen once the repository's root is known. */
   pipelineIdFor?: (root: string) => Promise<number>;
+  /** The facts of the repository in `cwd` when they were already asked for (Io.repository). */
+  repository?: Promise<RepositoryFacts> | undefined;
 }
 
 export interface LoadOutcome {
@@ -39,10 +41,28 @@ export interface LoadOutcome {
 }
 
 export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome> {
+  const { cwd } = request;
+  let cwdFacts = request.repository;
+  const factsOfCwd = () => (cwdFacts ??= inspectRepository(cwd));
+  // Without a file, the file is at the root git gives, and the facts are that repository's.
   const path =
     request.file === undefined
-      ? join((await repositoryRoot(request.cwd)) ?? request.cwd, DEFAULT_FILE)
-      : resolve(request.cwd, request.file);
+      ? join((await factsOfCwd()).root, DEFAULT_FILE)
+      : resolve(cwd, request.file);
+  const folder = dirname(path);
+  // The file is read while git answers. Facts asked from the working directory serve when the
+  // file is there or at that repository's root (the same repository); elsewhere git is asked
+  // from the file's folder.
+  const repositoryAnswer =
+    request.file === undefined || folder === cwd
+      ? factsOfCwd()
+      : cwdFacts
+        ? cwdFacts.then((facts) =>
+            facts.isGit && facts.root === folder ? facts : inspectRepository(folder),
+          )
+        : inspectRepository(folder);
+  // A failed read is reported first; the answer must not be left unobserved meanwhile.
+  repositoryAnswer.catch(() => undefined);
   const shown = request.file ?? DEFAULT_FILE;
   let text: string;
   try {
@@ -53,7 +73,7 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
       code === "ENOENT" ? `${shown}: no such file` : `${shown}: ${String(error)}`,
     );
   }
-  const repository = await inspectRepository(dirname(path));
+  const repository = await repositoryAnswer;
   const inRepo = relative(repository.root, path);
   const root = inRepo.startsWith("..") || isAbsolute(inRepo) ? dirname(path) : repository.root;
   const name = relative(root, path);

@@ -21,6 +21,7 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   const file = pipelineFile(values, positionals);
   const { loaded, event, compareTo } = await loadForCommand({
     cwd: io.cwd,
+    repository: io.repository,
     file,
     overrides: eventOverrides(values),
     remote: !values["no-remote"],

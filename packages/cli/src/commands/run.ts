@@ -83,6 +83,7 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
 
   const { loaded, event, compareTo, root, inRepository } = await loadForCommand({
     cwd: io.cwd,
+    repository: io.repository,
     file: values.file,
     overrides: eventOverrides(values),
     remote: !values["no-remote"],
