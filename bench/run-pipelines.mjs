@@ -6,11 +6,13 @@
  *                    (through bench/lib/cpu-probe.mjs, which also records Conveyor's own CPU)
  *   gitlab-ci-local  the peer, 4.75.1 on Node 22: `--cwd . --concurrency N`
  *   floor            100 `sh -c 'echo …'` processes spawned one after the other, no tool at all
+ *   floor (node)     `node -e ''` with Conveyor's Node: starting Node and nothing else
  *
  * in one invocation, each run from a clean checkout. Every run is checked: the tool exits 0 and
  * reports every job of the pipeline as successful. Prints min/median wall times per case, the
  * ratios peer/conveyor and conveyor/floor, Conveyor's own CPU time per job, PASS/MISS against
- * the targets, and writes the same to bench/out/run-bench.json.
+ * the targets, and writes the same to bench/out/run-bench.json. A peer ratio whose target asks
+ * for less time than starting Node and one process per job (see reach) is marked out of reach.
  *
  * Targets (the issue): conveyor at least 10× faster than the peer on every case; the 5 × 20
  * fan-out within 30× of the floor; Conveyor's own CPU under 10 ms per job.
@@ -39,7 +41,7 @@ import {
   runProcess,
   scratch,
 } from "./lib/processes.mjs";
-import { headline, log, machine, seconds, table, times, writeReport } from "./lib/report.mjs";
+import { headline, log, machine, ms, seconds, table, times, writeReport } from "./lib/report.mjs";
 import { stats } from "./lib/stats.mjs";
 import { timeRuns } from "./lib/timing.mjs";
 
@@ -127,6 +129,28 @@ function floorOnce() {
     }
   }
   return { elapsed: performance.now() - start };
+}
+
+/**
+ * The other floor: a Node.js process (this one's binary) that starts and exits, doing nothing.
+ * Any tool written for Node pays this before its first job; the one-job case cannot go below it.
+ */
+function nodeStartOnce() {
+  const start = performance.now();
+  const result = spawnSync(process.execPath, ["-e", ""], { stdio: "ignore" });
+  if (result.status !== 0) throw new Error(describeFailure("floor: node -e ''", result));
+  return { elapsed: performance.now() - start };
+}
+
+async function measureNodeStart(options) {
+  const label = "floor (node start)";
+  log(`${label}: ${options.warmup} warm-up + ${options.runs} runs…`);
+  try {
+    const { samples } = await timeRuns(label, options, async () => nodeStartOnce(), inSeconds);
+    return { tool: label, ok: true, ...stats(samples), samples };
+  } catch (error) {
+    return failedRow(label, error);
+  }
 }
 
 async function measureFloor(options) {
@@ -334,17 +358,37 @@ function failedRow(tool, error) {
 const jobCount = (n) => `${n} job${n === 1 ? "" : "s"}`;
 const verdict = (pass) => (pass ? "PASS" : "MISS");
 
-/** The ratios and target verdicts of one case, from its rows and the floor. */
-function judge(testCase, conveyor, peer, floor) {
+/**
+ * Whether the peer ratio's target can be met at all here: the time it asks of Conveyor (the
+ * peer's median over the target ratio) against a lower bound of the same work measured in the
+ * same run: starting Node once, then one process per job (the floor's time per process), as
+ * many at a time as the concurrency allows. A real run also checks out the commit for every
+ * job, so the bound is generous; a target below it is out of reach for any tool on Node that
+ * starts a process per job.
+ */
+function reach(testCase, peer, floor, nodeStart, concurrency) {
+  const measured = (row) => row?.ok && row.median !== undefined;
+  if (!measured(floor) || !measured(nodeStart)) return undefined;
+  const perProcess = floor.median / FLOOR_PROCESSES;
+  const atATime = Math.min(concurrency, testCase.jobs.length);
+  const bound = nodeStart.median + (perProcess * testCase.jobs.length) / atATime;
+  const needed = peer.median / TARGETS.peerOverConveyor;
+  return { neededMs: needed, boundMs: bound, atATime, reachable: needed > bound };
+}
+
+/** The ratios and target verdicts of one case, from its rows and the floors. */
+function judge(testCase, conveyor, peer, floor, nodeStart, concurrency) {
   const targets = [];
   const ratios = {};
   const good = (row) => row?.ok && row.median !== undefined;
   if (good(conveyor) && good(peer)) {
     ratios.peerOverConveyor = peer.median / conveyor.median;
+    const reachable = reach(testCase, peer, floor, nodeStart, concurrency);
     targets.push({
       target: `peer/conveyor >= ${TARGETS.peerOverConveyor}x`,
       value: times(ratios.peerOverConveyor),
       verdict: verdict(ratios.peerOverConveyor >= TARGETS.peerOverConveyor),
+      ...(reachable ? { reach: reachable } : {}),
     });
   }
   if (good(conveyor) && good(floor) && testCase.jobs.length === FLOOR_PROCESSES) {
@@ -460,9 +504,11 @@ export async function runBench(given = {}) {
   }
 
   const cases = CASES.filter((c) => options.cases.includes(c.id));
-  const needsFloor = cases.some((c) => c.jobs.length === FLOOR_PROCESSES);
-  const floor = needsFloor ? await measureFloor(options) : undefined;
+  // Measured for every case: it also bounds what the peer ratios can reach (see reach).
+  const floor = await measureFloor(options);
   if (floor && !floor.ok) broken = true;
+  const nodeStart = await measureNodeStart(options);
+  if (!nodeStart.ok) broken = true;
 
   const results = [];
   const kept = [];
@@ -483,13 +529,21 @@ export async function runBench(given = {}) {
       if (peer) rows.push(await peerRow(peer, testCase, repo, home, env, options));
       else rows.push({ tool: PEER_NAME, ok: false, skipped: true, error: peerReason });
       if (floor && testCase.jobs.length === FLOOR_PROCESSES) rows.push(floor);
+      else if (nodeStart.ok) rows.push(nodeStart);
     } finally {
       rmSync(home, { recursive: true, force: true });
       if (options.keep) kept.push(repo.dir);
       else rmSync(repo.dir, { recursive: true, force: true });
     }
     if (rows.some((row) => !row.ok && !row.skipped)) broken = true;
-    const { ratios, targets } = judge(testCase, rows[0], rows[1], floor);
+    const { ratios, targets } = judge(
+      testCase,
+      rows[0],
+      rows[1],
+      floor,
+      nodeStart,
+      options.concurrency,
+    );
     results.push({ testCase, sha: repo.sha, rows, ratios, targets });
   }
 
@@ -512,7 +566,14 @@ export async function runBench(given = {}) {
       if (row.error)
         out.push(`  ${row.tool}: ${row.skipped ? "not available: " : ""}${headline(row.error)}`);
     }
-    for (const t of targets) out.push(`  ${t.target}: ${t.value} ${t.verdict}`);
+    for (const t of targets) {
+      out.push(`  ${t.target}: ${t.value} ${t.verdict}`);
+      if (t.reach && !t.reach.reachable) {
+        out.push(
+          `    out of reach here: it asks for ${ms(t.reach.neededMs)} ms; starting Node and one process per job, ${t.reach.atATime} at a time, takes ${ms(t.reach.boundMs)} ms`,
+        );
+      }
+    }
   }
   out.push("");
   out.push("Summary");
@@ -553,6 +614,7 @@ export async function runBench(given = {}) {
     unit: "ms",
     targets: TARGETS,
     floor: floor && { processes: FLOOR_PROCESSES, ...floor },
+    nodeStart,
     cases: results.map(({ testCase, sha, rows, ratios, targets }) => ({
       id: testCase.id,
       title: testCase.title,
