@@ -142,27 +142,20 @@ function nodeStartOnce() {
   return { elapsed: performance.now() - start };
 }
 
-async function measureNodeStart(options) {
-  const label = "floor (node start)";
+/** A floor's row: `once` timed like the tools, or the reason it failed. */
+async function measureFloorRow(label, once, options) {
   log(`${label}: ${options.warmup} warm-up + ${options.runs} runs…`);
   try {
-    const { samples } = await timeRuns(label, options, async () => nodeStartOnce(), inSeconds);
+    const { samples } = await timeRuns(label, options, async () => once(), inSeconds);
     return { tool: label, ok: true, ...stats(samples), samples };
   } catch (error) {
     return failedRow(label, error);
   }
 }
 
-async function measureFloor(options) {
-  const label = `floor (${FLOOR_PROCESSES} × sh -c echo)`;
-  log(`${label}: ${options.warmup} warm-up + ${options.runs} runs…`);
-  try {
-    const { samples } = await timeRuns(label, options, async () => floorOnce(), inSeconds);
-    return { tool: label, ok: true, ...stats(samples), samples };
-  } catch (error) {
-    return failedRow(label, error);
-  }
-}
+const measureNodeStart = (options) => measureFloorRow("floor (node start)", nodeStartOnce, options);
+const measureFloor = (options) =>
+  measureFloorRow(`floor (${FLOOR_PROCESSES} × sh -c echo)`, floorOnce, options);
 
 // ---------------------------------------------------------------------------------------------
 // Conveyor.
