@@ -16,6 +16,7 @@ import type { JobPayload } from "@conveyor/protocol";
 import { STALE_GIT_FILES, TEMPLATE_CONFIG } from "./git-commands.js";
 import { gitEnvironment, runProcess } from "./git-process.js";
 import type { GitSettings } from "./git-settings.js";
+import { ShellPool } from "./shell-pool.js";
 import { sourcesScript } from "./sources-script.js";
 import { overlayWorkingTree } from "./working-tree.js";
 
@@ -68,6 +69,12 @@ const TEMPLATE_CONFIG_TEXT = TEMPLATE_CONFIG.map(([key, value]) => {
 let processGitEnv: NodeJS.ProcessEnv | undefined;
 function processGitEnvironment(): NodeJS.ProcessEnv {
   return (processGitEnv ??= gitEnvironment());
+}
+
+/** The shells that run get_sources scripts in that environment (see shell-pool.ts). */
+let processGitShells: ShellPool | undefined;
+function processGitShellPool(): ShellPool {
+  return (processGitShells ??= new ShellPool(processGitEnvironment()));
 }
 
 export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult> {
@@ -131,12 +138,16 @@ export async function getSources(o: GetSourcesOptions): Promise<GetSourcesResult
           }
         : {}),
     });
-    const run = await runProcess("sh", ["-c", script], {
+    const scriptOptions = {
       cwd: fetch ? dirname(projectDir) : projectDir,
-      env,
       signal: o.signal,
       output: (chunk: Buffer) => log.write(chunk),
-    });
+    };
+    // In this process's own environment, a waiting shell runs it (one spawn less per job).
+    const run =
+      o.env === undefined
+        ? await processGitShellPool().run(script, scriptOptions)
+        : await runProcess("sh", ["-c", script], { ...scriptOptions, env });
     if (run.exitCode !== 0) {
       const command = (await readFile(failureFile, "utf8").catch(() => "")) || "get_sources";
       return { ok: false, exitCode: run.exitCode, command };
