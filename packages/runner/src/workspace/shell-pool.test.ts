@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, relative } from "node:path";
 import { after, describe, it } from "node:test";
 import { fileURLToPath } from "node:url";
 import { partialMarkerAt, ShellPool } from "./shell-pool.js";
@@ -112,6 +112,12 @@ describe("ShellPool", () => {
       assert.notEqual(broken.exitCode, null);
       assert.deepEqual(await run(pool, "echo fine"), { exitCode: 0, output: "fine\n" });
       assert.equal(pool.started, 1);
+    }));
+
+  it("starts a script in a relative folder as a spawn in it would", () =>
+    withPool(async (pool) => {
+      const { output } = await run(pool, "pwd", relative(process.cwd(), dir));
+      assert.equal(output, `${dir}\n`);
     }));
 
   it("fails a script whose folder is missing", () =>

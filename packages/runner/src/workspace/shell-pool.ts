@@ -20,11 +20,12 @@
 import { type ChildProcessByStdio, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import type { Socket } from "node:net";
+import { resolve as resolvePath } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { shellQuote } from "../script/shell-quote.js";
 
 export interface PooledRunOptions {
-  /** The folder the script starts in. */
+  /** The folder the script starts in (a relative one from this process's folder). */
   cwd: string;
   signal: AbortSignal;
   /** The script's output (stdout and stderr as the script directs them). */
@@ -84,7 +85,7 @@ class PooledShell {
       this.current = { output: options.output, done: resolve, fail: reject };
       this.hold(true);
       const line =
-        `( cd ${shellQuote(options.cwd)} && eval ${shellQuote(script)} ) </dev/null; ` +
+        `( cd ${shellQuote(resolvePath(options.cwd))} && eval ${shellQuote(script)} ) </dev/null; ` +
         `printf '\\000%s%s\\000' ${shellQuote(this.marker.subarray(1).toString())} "$?"\n`;
       this.child.stdin.write(line);
     });
