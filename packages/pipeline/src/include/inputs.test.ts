@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { fakeLoad } from "../testing/fake-yaml.js";
+import { loadYaml } from "../yaml/index.js";
 import { type InterpolateOptions, interpolateInputs, posixEscape } from "./index.js";
+import { mayHoldBlock } from "./interpolate.js";
 
 const lines = (...text: string[]) => `${text.join("\n")}\n`;
 
@@ -259,6 +261,34 @@ test("a file without a header keeps `$[[ ]]` as written, with a warning", () => 
   assert.deepEqual(
     r.diagnostics.map((d) => d.severity),
     ["warning"],
+  );
+});
+
+// The search for `$[[` in a file without a header is skipped when the text cannot give one.
+test("a `$[[` that YAML makes from escapes, a joined line or base64 still gets the warning", async () => {
+  const made = [
+    'job:\n  script: "echo \\x24[[ inputs.x ]]"\n',
+    'job:\n  script: "echo \\u0024\\u005b[ inputs.x ]]"\n',
+    'job:\n  script: "echo $[\\\n      [ inputs.x ]]"\n',
+    "job:\n  script: !!binary ZWNobyAkW1sgaW5wdXRzLnggXV0=\n",
+  ];
+  for (const text of made) {
+    const loaded = await loadYaml(text, "t.yml");
+    assert.deepEqual(loaded.value, { job: { script: "echo $[[ inputs.x ]]" } }, text);
+    const r = interpolateInputs(loaded.value, loaded.header, undefined, "t.yml", { text });
+    assert.deepEqual(
+      r.diagnostics.map((d) => d.severity),
+      ["warning"],
+      text,
+    );
+  }
+  // Text that cannot give one is not searched, and gives no warning.
+  const plain = lines("job:", "  script: echo '$[ ['", "  image: $[", "    [x");
+  assert.equal(mayHoldBlock(plain), false);
+  const loaded = await loadYaml(plain, "t.yml");
+  assert.deepEqual(
+    interpolateInputs(loaded.value, undefined, undefined, "t.yml", { text: plain }).diagnostics,
+    [],
   );
 });
 

@@ -32,6 +32,11 @@ export interface InterpolateOptions {
   prefix?: string;
   /** Put after each message, e.g. " (included from .gitlab-ci.yml)". */
   suffix?: string;
+  /**
+   * The file's text. When nothing in it can become `$[[` (see mayHoldBlock), a file without a
+   * header is not searched for one: the search walks every value of every file.
+   */
+  text?: string;
 }
 
 export interface InterpolationOutcome {
@@ -40,6 +45,20 @@ export interface InterpolationOutcome {
 }
 
 const ANY_BLOCK = /\$\[\[\s*(?!matrix\.)\S/;
+
+/**
+ * What in a file's text may give a value that holds `$[[`: the characters themselves, or what
+ * YAML turns into other characters: a double-quoted escape by code (`\x24`, `\u005B`,
+ * `\U…`), a double-quoted line joined to the next by a `\` at its end, and a `!!binary` value
+ * (base64). Folding only ever puts a space or a line break between lines, and aliases and
+ * merges copy values the text already has.
+ */
+const MAY_MAKE_BLOCK = /\$\[\[|\\[xuU]|\\\r?\n|binary/;
+
+/** Whether a value read from `text` may hold `$[[` (false: it cannot). */
+export function mayHoldBlock(text: string): boolean {
+  return MAY_MAKE_BLOCK.test(text);
+}
 
 function mentionsBlock(value: unknown): boolean {
   if (typeof value === "string") return value.includes("$[[") && ANY_BLOCK.test(value);
@@ -93,7 +112,7 @@ export function interpolateInputs(
       inputsError(
         "Given inputs not defined in the `spec` section of the included configuration file",
       );
-    } else if (mentionsBlock(value)) {
+    } else if ((options.text === undefined || mayHoldBlock(options.text)) && mentionsBlock(value)) {
       diagnostics.push({
         severity: "warning",
         message: `${prefix}\`$[[ ]]\` interpolation is left as written: the file has no \`spec:\` header${suffix}`,

@@ -104,6 +104,7 @@ export class Resolver {
     const outcome = interpolateInputs(value, loaded.header, inputs, file, {
       expand: this.deps.expand,
       includedInputs: included,
+      text,
     });
     this.diagnostics.push(...outcome.diagnostics);
     if (outcome.diagnostics.some((d) => d.severity === "error")) return {};
@@ -316,7 +317,7 @@ export class Resolver {
       localPath:
         location.type === "local" && context.kind === "pipeline" ? location.location : undefined,
     };
-    const body = await this.interpolate(location, loaded, frame, child);
+    const body = await this.interpolate(location, loaded, frame, child, result.text);
     if (!body) return undefined;
     const expanded = await this.expand(body, child);
     if (Object.keys(expanded).length === 0) {
@@ -355,6 +356,7 @@ export class Resolver {
     loaded: LoadedYamlLike,
     frame: Frame,
     child: Frame,
+    text: string,
   ): Promise<ConfigMap | undefined> {
     const suffix = this.suffix(frame);
     const prefix = `\`${location.location}\`: `;
@@ -394,6 +396,7 @@ export class Resolver {
         inputsAt: { file: frame.file, position: location.entry.position },
         prefix,
         suffix,
+        text,
       },
     );
     this.diagnostics.push(...outcome.diagnostics);
