@@ -22,7 +22,11 @@
  *   exposed TCP port (at most 20, ascending); a service with none is reported as not started.
  */
 import type { JobImage, JobPayload, JobService, PullPolicy } from "@conveyor/protocol";
-import { ExecutorError, resolveJobImage as resolveImage } from "@conveyor/runner";
+import {
+  checkExecutorOptions as checkOptions,
+  ExecutorError,
+  resolveJobImage as resolveImage,
+} from "@conveyor/runner";
 import {
   defaultServiceAliases,
   parseImageReference,
@@ -123,15 +127,7 @@ const SUPPORTED_DOCKER_OPTIONS = ["platform", "user"];
 
 /** Fails on `executor_opts` the Docker executor does not know (the runner's "unsupported options"). */
 export function checkExecutorOptions(image: JobImage, what: "image" | "services"): void {
-  const docker = image.executor_opts?.docker;
-  if (!docker) return;
-  const unknown = Object.keys(docker).filter((key) => !SUPPORTED_DOCKER_OPTIONS.includes(key));
-  if (unknown.length > 0) {
-    throw new ExecutorError(
-      `Unsupported "${what}" options [${unknown.join(" ")}] for "docker executor"; ` +
-        `supported options are [${SUPPORTED_DOCKER_OPTIONS.join(" ")}]`,
-    );
-  }
+  checkOptions(image, what, "docker", SUPPORTED_DOCKER_OPTIONS);
 }
 
 const PULL_POLICIES: readonly PullPolicy[] = ["always", "if-not-present", "never"];

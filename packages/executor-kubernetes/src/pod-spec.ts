@@ -34,7 +34,11 @@ import type {
   V1VolumeMount,
 } from "@kubernetes/client-node";
 import type { JobImage, JobPayload, JobService, PullPolicy } from "@conveyor/protocol";
-import { ExecutorError, resolveJobImage } from "@conveyor/runner";
+import {
+  checkExecutorOptions as checkOptions,
+  ExecutorError,
+  resolveJobImage,
+} from "@conveyor/runner";
 import {
   DEFAULT_HELPER_IMAGE,
   DEFAULT_PULL_POLICY,
@@ -147,15 +151,7 @@ const SUPPORTED_KUBERNETES_OPTIONS = ["user"];
 
 /** Fails on `executor_opts.kubernetes` keys this executor does not know (the runner's wording). */
 export function checkExecutorOptions(image: JobImage, what: "image" | "services"): void {
-  const options = image.executor_opts?.kubernetes;
-  if (!options) return;
-  const unknown = Object.keys(options).filter((key) => !SUPPORTED_KUBERNETES_OPTIONS.includes(key));
-  if (unknown.length > 0) {
-    throw new ExecutorError(
-      `Unsupported "${what}" options [${unknown.join(" ")}] for "kubernetes executor"; ` +
-        `supported options are [${SUPPORTED_KUBERNETES_OPTIONS.join(" ")}]`,
-    );
-  }
+  checkOptions(image, what, "kubernetes", SUPPORTED_KUBERNETES_OPTIONS);
 }
 
 const POLICIES: Record<PullPolicy, string> = {

@@ -20,6 +20,27 @@ export function resolveJobImage(
   );
 }
 
+/**
+ * Fails on `executor_opts.<executor>` keys the executor does not support, in the runner's words
+ * (`Unsupported "image" options [...] for "docker executor"; supported options are [...]`).
+ */
+export function checkExecutorOptions(
+  image: JobImage,
+  what: "image" | "services",
+  executor: "docker" | "kubernetes",
+  supported: readonly string[],
+): void {
+  const options = image.executor_opts?.[executor];
+  if (!options) return;
+  const unknown = Object.keys(options).filter((key) => !supported.includes(key));
+  if (unknown.length > 0) {
+    throw new ExecutorError(
+      `Unsupported "${what}" options [${unknown.join(" ")}] for "${executor} executor"; ` +
+        `supported options are [${supported.join(" ")}]`,
+    );
+  }
+}
+
 /** Where a job image's shell is looked for, in order: bash first, then sh (gitlab-runner's list, `shells/bash.go`). */
 export const SHELL_PATHS = [
   "/usr/local/bin/bash",

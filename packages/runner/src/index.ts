@@ -12,6 +12,7 @@ export type { ArtifactStore, CacheStore, TraceSink } from "./ports.js";
 export {
   isLeftOver,
   type OwnerMarks,
+  checkExecutorOptions,
   processAlive,
   resolveJobImage,
   serviceWarningLines,
