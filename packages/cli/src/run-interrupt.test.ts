@@ -9,12 +9,9 @@
  * as their argv[0] (`exec -a`), so a leftover `sleep` is found and never confused with another.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { after, before, describe, test } from "node:test";
-import { setTimeout as sleep } from "node:timers/promises";
 import {
   connectTestEngine,
   labelledResources,
@@ -23,8 +20,12 @@ import {
   TEST_BUSYBOX_IMAGE,
   TEST_HTTPD_IMAGE,
 } from "@conveyor/executor-docker/testing";
-import type { RunReport as Report } from "./run/run-report.js";
-import { CONVEYOR_BIN, repository } from "./testing/cli-process.js";
+import {
+  LiveRun,
+  scriptLines as lines,
+  stopLiveRuns,
+  until as waitUntil,
+} from "./testing/live-run.js";
 
 type Engine = Awaited<ReturnType<typeof connectTestEngine>>;
 
@@ -32,13 +33,11 @@ type Engine = Awaited<ReturnType<typeof connectTestEngine>>;
 const START_TIMEOUT_MS = 30_000;
 const EXIT_TIMEOUT_MS = 20_000;
 
-const cleanupDirs: string[] = [];
-const children: LiveRun[] = [];
 const markers: string[] = [];
 let nextMarker = 1;
 
 after(() => {
-  for (const child of children) child.kill();
+  stopLiveRuns();
   for (const marker of markers) {
     for (const pid of markerPids(marker)) {
       try {
@@ -48,7 +47,6 @@ after(() => {
       }
     }
   }
-  for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
 });
 
 /** A marker no other process on the machine carries. */
@@ -71,107 +69,12 @@ function markedSleep(marker: string, seconds: number): string {
   return `bash -c 'exec -a ${marker} sleep ${seconds}'`;
 }
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(50);
-  }
-}
+const until = (what: string, check: () => boolean | Promise<boolean>) =>
+  waitUntil(what, check, START_TIMEOUT_MS);
 
-/** `conveyor run` in its own process group, its output read as it comes. */
-class LiveRun {
-  readonly reportFile: string;
-  readonly #child: ChildProcess;
-  readonly #exit: Promise<number | null>;
-  #stdout = "";
-  #stderr = "";
-  #running = true;
-
-  constructor(ci: string[], ...args: string[]) {
-    const repo = repository({ ".gitlab-ci.yml": `${ci.join("\n")}\n` });
-    cleanupDirs.push(repo);
-    const scratch = mkdtempSync(join(tmpdir(), "conveyor-interrupt-"));
-    cleanupDirs.push(scratch);
-    this.reportFile = join(scratch, "report.json");
-    this.#child = spawn(
-      process.execPath,
-      [CONVEYOR_BIN, "run", "--report", this.reportFile, ...args],
-      { cwd: repo, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    this.#child.stdout!.setEncoding("utf8").on("data", (text: string) => (this.#stdout += text));
-    this.#child.stderr!.setEncoding("utf8").on("data", (text: string) => (this.#stderr += text));
-    this.#exit = new Promise((resolve, reject) => {
-      this.#child.on("error", reject);
-      this.#child.on("close", (code) => {
-        this.#running = false;
-        resolve(code);
-      });
-    });
-    children.push(this);
-  }
-
-  get pid(): number {
-    return this.#child.pid!;
-  }
-
-  get output(): string {
-    return this.#stdout + this.#stderr;
-  }
-
-  /** Waits until a line of a job's own output (`name | text`) is printed. */
-  async jobPrinted(job: string, text: string): Promise<void> {
-    const line = new RegExp(`^${job} +\\| ${text}$`, "m");
-    await until(`'${job} | ${text}' in:\n${this.output}`, () => {
-      if (!this.#running) throw new Error(`conveyor exited early:\n${this.output}`);
-      return line.test(this.#stdout);
-    });
-  }
-
-  /** Signals the whole process group, as a terminal does on Ctrl-C. */
-  interrupt(signal: NodeJS.Signals = "SIGINT"): void {
-    process.kill(-this.pid, signal);
-  }
-
-  /** The exit code; fails when the command is still running after EXIT_TIMEOUT_MS. */
-  async exitCode(): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`conveyor still running after the interrupt:\n${this.output}`)),
-        EXIT_TIMEOUT_MS,
-      );
-    });
-    try {
-      return await Promise.race([this.#exit, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  report(): Report {
-    assert.ok(existsSync(this.reportFile), `no report written:\n${this.output}`);
-    return JSON.parse(readFileSync(this.reportFile, "utf8")) as Report;
-  }
-
-  statuses(): Record<string, string> {
-    return Object.fromEntries(this.report().jobs.map((job) => [job.name, job.status]));
-  }
-
-  /** Stops the group at once if it is still running (a test that failed midway). */
-  kill(): void {
-    if (!this.#running) return;
-    try {
-      process.kill(-this.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** YAML for script lines, each quoted so `:` and quotes in shell stay shell. */
-function lines(key: string, commands: string[]): string[] {
-  return [`  ${key}:`, ...commands.map((command) => `    - ${JSON.stringify(command)}`)];
+/** `conveyor run ARGS` on `ci`, with this file's bounds on waits. */
+function liveRun(ci: string[], ...args: string[]): LiveRun {
+  return new LiveRun(ci, args, { waitTimeoutMs: START_TIMEOUT_MS, exitTimeoutMs: EXIT_TIMEOUT_MS });
 }
 
 /** A later stage's job that must never start once the pipeline is canceled. */
@@ -183,7 +86,7 @@ describe("conveyor run interrupted", { concurrency: true }, () => {
     for (const signal of ["SIGINT", "SIGTERM"] as const) {
       test(`${signal} cancels: the script stops, after_script runs, no process is left`, async () => {
         const marker = newMarker();
-        const run = new LiveRun([
+        const run = liveRun([
           "stages: [build, test]",
           "long:",
           "  stage: build",
@@ -213,7 +116,7 @@ describe("conveyor run interrupted", { concurrency: true }, () => {
 
     test("a second interrupt stops after_script at once, and no process is left", async () => {
       const marker = newMarker();
-      const run = new LiveRun([
+      const run = liveRun([
         "long:",
         ...lines("script", ["echo script-started", markedSleep(marker, 300)]),
         ...lines("after_script", [
@@ -243,7 +146,7 @@ describe("conveyor run interrupted", { concurrency: true }, () => {
     test("a background process that ignores SIGTERM and holds no output is killed too", async () => {
       const marker = newMarker();
       const stubborn = `bash -c 'trap "" TERM; exec -a ${marker} sleep 303' >/dev/null 2>&1 &`;
-      const run = new LiveRun([
+      const run = liveRun([
         "long:",
         ...lines("script", ["echo script-started", stubborn, markedSleep(marker, 300)]),
       ]);
@@ -294,7 +197,7 @@ describe("conveyor run interrupted", { concurrency: true }, () => {
     ];
 
     test("SIGINT cancels a container job with a service: after_script runs, nothing is left", async () => {
-      const run = new LiveRun(
+      const run = liveRun(
         containerJob(
           ["wget -q -O- http://web/ >/dev/null", "echo script-started", "sleep 300"],
           ['echo "after-script-ran status=$CI_JOB_STATUS"'],
@@ -319,7 +222,7 @@ describe("conveyor run interrupted", { concurrency: true }, () => {
     });
 
     test("a second SIGINT stops a container job's after_script at once, and nothing is left", async () => {
-      const run = new LiveRun(
+      const run = liveRun(
         containerJob(
           ["echo script-started", "sleep 300"],
           ["echo after-script-started", "sleep 300", "echo after-script-finished"],

@@ -12,8 +12,7 @@
  * Pods are found by the executor's labels: managed, and the owner pid of the `conveyor` process.
  */
 import assert from "node:assert/strict";
-import { type ChildProcess, spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -25,8 +24,7 @@ import {
   type TestNamespace,
   testKubeConfig,
 } from "@conveyor/executor-kubernetes/testing";
-import type { RunReport } from "./run/run-report.js";
-import { CONVEYOR_BIN, repository } from "./testing/cli-process.js";
+import { LiveRun, scriptLines as lines, stopLiveRuns } from "./testing/live-run.js";
 
 const IMAGE = "local/busybox:latest";
 /** Bounds on waits, so that a regression fails the test instead of hanging it. */
@@ -34,114 +32,19 @@ const WAIT_TIMEOUT_MS = 120_000;
 const EXIT_TIMEOUT_MS = 60_000;
 
 const cleanupDirs: string[] = [];
-const children: LiveRun[] = [];
 
 after(() => {
-  for (const child of children) child.kill();
+  stopLiveRuns();
   for (const dir of cleanupDirs) rmSync(dir, { recursive: true, force: true });
 });
 
-async function until(what: string, check: () => boolean | Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_TIMEOUT_MS;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(100);
-  }
-}
-
-/** `conveyor run` in its own process group, its output read as it comes. */
-class LiveRun {
-  readonly reportFile: string;
-  readonly #child: ChildProcess;
-  readonly #exit: Promise<number | null>;
-  #stdout = "";
-  #stderr = "";
-  #running = true;
-
-  constructor(ci: string[], args: string[], env: NodeJS.ProcessEnv = process.env) {
-    const repo = repository({ ".gitlab-ci.yml": `${ci.join("\n")}\n` });
-    cleanupDirs.push(repo);
-    const scratch = mkdtempSync(join(tmpdir(), "conveyor-run-k8s-"));
-    cleanupDirs.push(scratch);
-    this.reportFile = join(scratch, "report.json");
-    this.#child = spawn(
-      process.execPath,
-      [CONVEYOR_BIN, "run", "--report", this.reportFile, "--executor", "kubernetes", ...args],
-      { cwd: repo, env, detached: true, stdio: ["ignore", "pipe", "pipe"] },
-    );
-    this.#child.stdout!.setEncoding("utf8").on("data", (text: string) => (this.#stdout += text));
-    this.#child.stderr!.setEncoding("utf8").on("data", (text: string) => (this.#stderr += text));
-    this.#exit = new Promise((resolve, reject) => {
-      this.#child.on("error", reject);
-      this.#child.on("close", (code) => {
-        this.#running = false;
-        resolve(code);
-      });
-    });
-    children.push(this);
-  }
-
-  get pid(): number {
-    return this.#child.pid!;
-  }
-
-  get output(): string {
-    return this.#stdout + this.#stderr;
-  }
-
-  /** Waits until a line of a job's own output (`name | text`) is printed. */
-  async jobPrinted(job: string, text: string): Promise<void> {
-    const line = new RegExp(`^${job} +\\| ${text}$`, "m");
-    await until(`'${job} | ${text}' in:\n${this.output}`, () => {
-      if (!this.#running) throw new Error(`conveyor exited early:\n${this.output}`);
-      return line.test(this.#stdout);
-    });
-  }
-
-  /** Signals the whole process group, as a terminal does on Ctrl-C. */
-  interrupt(signal: NodeJS.Signals = "SIGINT"): void {
-    process.kill(-this.pid, signal);
-  }
-
-  /** The exit code; fails when the command is still running after EXIT_TIMEOUT_MS. */
-  async exitCode(): Promise<number | null> {
-    let timer: NodeJS.Timeout | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(
-        () => reject(new Error(`conveyor still running:\n${this.output}`)),
-        EXIT_TIMEOUT_MS,
-      );
-    });
-    try {
-      return await Promise.race([this.#exit, timeout]);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  report(): RunReport {
-    assert.ok(existsSync(this.reportFile), `no report written:\n${this.output}`);
-    return JSON.parse(readFileSync(this.reportFile, "utf8")) as RunReport;
-  }
-
-  statuses(): Record<string, string> {
-    return Object.fromEntries(this.report().jobs.map((job) => [job.name, job.status]));
-  }
-
-  /** Stops the group at once if it is still running (a test that failed midway). */
-  kill(): void {
-    if (!this.#running) return;
-    try {
-      process.kill(-this.pid, "SIGKILL");
-    } catch {
-      // already gone
-    }
-  }
-}
-
-/** YAML for script lines, each quoted so `:` and quotes in shell stay shell. */
-function lines(key: string, commands: string[]): string[] {
-  return [`  ${key}:`, ...commands.map((command) => `    - ${JSON.stringify(command)}`)];
+/** `conveyor run --executor kubernetes ARGS` on `ci`, with this file's bounds on waits. */
+function liveRun(ci: string[], args: string[], env?: NodeJS.ProcessEnv): LiveRun {
+  return new LiveRun(ci, ["--executor", "kubernetes", ...args], {
+    ...(env ? { env } : {}),
+    waitTimeoutMs: WAIT_TIMEOUT_MS,
+    exitTimeoutMs: EXIT_TIMEOUT_MS,
+  });
 }
 
 /** A later stage's job that must never start once the pipeline failed or was canceled. */
@@ -203,7 +106,7 @@ if (clusterAvailable("conveyor run --executor kubernetes")) {
       const kubeconfig = join(scratch, "kubeconfig");
       writeFileSync(kubeconfig, withNamespace.exportConfig(), { mode: 0o600 });
 
-      const run = new LiveRun(
+      const run = liveRun(
         ["no-image:", ...lines("script", ["test -x /bin/busybox && echo in-busybox"])],
         ["--image", IMAGE],
         { ...process.env, KUBECONFIG: kubeconfig },
@@ -217,7 +120,7 @@ if (clusterAvailable("conveyor run --executor kubernetes")) {
     });
 
     test("a job over its timeout: fails, the later stage is skipped, and no pod is left", async () => {
-      const run = new LiveRun(
+      const run = liveRun(
         [
           "stages: [build, test]",
           "slow:",
@@ -241,7 +144,7 @@ if (clusterAvailable("conveyor run --executor kubernetes")) {
     });
 
     test("SIGINT cancels: the script stops, after_script runs, no pod is left", async () => {
-      const run = new LiveRun(
+      const run = liveRun(
         [
           "stages: [build, test]",
           "long:",
@@ -268,7 +171,7 @@ if (clusterAvailable("conveyor run --executor kubernetes")) {
     });
 
     test("a second SIGINT stops after_script at once, and no pod is left", async () => {
-      const run = new LiveRun(
+      const run = liveRun(
         [
           "long:",
           `  image: ${IMAGE}`,
