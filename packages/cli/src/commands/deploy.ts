@@ -15,7 +15,7 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import { basename, join, relative, resolve } from "node:path";
-import { parseArgs } from "node:util";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 import type { Io } from "../io.js";
 import { UsageError } from "../io.js";
 import { usageErrors } from "./options.js";
@@ -64,6 +64,16 @@ const COMMON = {
   environment: { type: "string" },
   help: { type: "boolean", short: "h" },
 } as const;
+
+/** A subcommand's flags (COMMON's and `options`), with no positional argument; bad ones are usage errors. */
+function flagsOf<const T extends NonNullable<ParseArgsConfig["options"]>>(
+  args: string[],
+  options: T,
+) {
+  return usageErrors(() =>
+    parseArgs({ args, options: { ...COMMON, ...options }, strict: true, allowPositionals: false }),
+  ).values;
+}
 
 const VERSION_OPTIONS = {
   set: { type: "string" },
@@ -347,20 +357,12 @@ async function versionToDeploy(
 }
 
 async function apply(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: {
-        ...COMMON,
-        ...VERSION_OPTIONS,
-        ...SOURCE_OPTIONS,
-        ...WAIT_OPTIONS,
-        supersede: { type: "boolean" },
-      },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, {
+    ...VERSION_OPTIONS,
+    ...SOURCE_OPTIONS,
+    ...WAIT_OPTIONS,
+    supersede: { type: "boolean" },
+  });
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
@@ -378,19 +380,11 @@ async function apply(args: string[], io: Io): Promise<number> {
 }
 
 async function rollback(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: {
-        ...COMMON,
-        to: { type: "string" },
-        ...SET_OPTIONS,
-        ...WAIT_OPTIONS,
-      },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, {
+    to: { type: "string" },
+    ...SET_OPTIONS,
+    ...WAIT_OPTIONS,
+  });
   if (values.help) return help(io);
   if (!values.to) throw new UsageError("--to DEPLOYMENT_ID|DIGEST is required");
   const client = clientFor(values, io.env);
@@ -413,14 +407,7 @@ async function rollback(args: string[], io: Io): Promise<number> {
 }
 
 async function redeploy(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: { ...COMMON, ...WAIT_OPTIONS },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, { ...WAIT_OPTIONS });
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
@@ -432,9 +419,7 @@ async function redeploy(args: string[], io: Io): Promise<number> {
 }
 
 async function unpin(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({ args, options: COMMON, strict: true, allowPositionals: false }),
-  );
+  const values = flagsOf(args, {});
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
@@ -444,14 +429,11 @@ async function unpin(args: string[], io: Io): Promise<number> {
 }
 
 async function diff(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: { ...COMMON, ...VERSION_OPTIONS, ...SOURCE_OPTIONS, json: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, {
+    ...VERSION_OPTIONS,
+    ...SOURCE_OPTIONS,
+    json: { type: "boolean" },
+  });
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   const environment = environmentOf(values, io.env);
@@ -484,14 +466,7 @@ async function diff(args: string[], io: Io): Promise<number> {
 }
 
 async function status(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: { ...COMMON, deployment: { type: "string" }, json: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, { deployment: { type: "string" }, json: { type: "boolean" } });
   if (values.help) return help(io);
   const client = clientFor(values, io.env);
   let deployment: Deployment | undefined;
@@ -543,14 +518,7 @@ async function status(args: string[], io: Io): Promise<number> {
 }
 
 async function history(args: string[], io: Io): Promise<number> {
-  const { values } = usageErrors(() =>
-    parseArgs({
-      args,
-      options: { ...COMMON, limit: { type: "string" }, json: { type: "boolean" } },
-      strict: true,
-      allowPositionals: false,
-    }),
-  );
+  const values = flagsOf(args, { limit: { type: "string" }, json: { type: "boolean" } });
   if (values.help) return help(io);
   const limit = values.limit === undefined ? 20 : Number(values.limit);
   if (!Number.isInteger(limit) || limit < 1 || limit > 100)
