@@ -6,6 +6,7 @@
  */
 import type { KubeConfig, V1Affinity } from "@kubernetes/client-node";
 import type { PullPolicy } from "@conveyor/protocol";
+import type { KubernetesResourceSettings } from "@conveyor/runner";
 import type { SessionRegistry } from "./registry.js";
 
 /**
@@ -13,17 +14,9 @@ import type { SessionRegistry } from "./registry.js";
  * quantities (`500m`, `2`, `512Mi`). A job may set its own through the `KUBERNETES_*` variables
  * only when the matching `…OverwriteMaxAllowed` is set, and only up to it
  * (https://docs.gitlab.com/runner/executors/kubernetes/#overwrite-container-resources).
+ * The same fields as the runner's `[runners.kubernetes]` settings.
  */
-export interface ContainerResources {
-  cpuRequest?: string;
-  cpuLimit?: string;
-  memoryRequest?: string;
-  memoryLimit?: string;
-  cpuRequestOverwriteMaxAllowed?: string;
-  cpuLimitOverwriteMaxAllowed?: string;
-  memoryRequestOverwriteMaxAllowed?: string;
-  memoryLimitOverwriteMaxAllowed?: string;
-}
+export type ContainerResources = KubernetesResourceSettings;
 
 /** Where a volume appears in the build and service containers. */
 export interface VolumeMount {
