@@ -3,6 +3,7 @@
  * pipeline (bench/generate.mjs), measured in one run on the same repository for
  *
  *   conveyor (process)     `node packages/cli/bin/conveyor.js plan --json --branch main`
+ *   conveyor (process, no code cache)   the same with V8's code cache off
  *   conveyor (in-process)  buildEvent → loadPipeline → planLoaded from packages/pipeline/dist
  *   gitlab-ci-local        the peer, 4.75.1 on Node 22: `--list-json --cwd .`
  *
@@ -21,7 +22,7 @@ import { isAbsolute, join, normalize, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { writeRepository } from "./generate.mjs";
-import { CLI_BIN, CLI_BUNDLE, ROOT } from "./lib/paths.mjs";
+import { CLI_BIN, CLI_BUNDLES, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
 import { PEER_NODE_MAJOR, PEER_VERSION, ensurePeer } from "./lib/peer.mjs";
 import { describeFailure, isolatedEnv, removeScratch, runProcess } from "./lib/processes.mjs";
 import { headline, log, machine, ms, table, writeReport } from "./lib/report.mjs";
@@ -66,22 +67,37 @@ async function timeProcess(label, options, once) {
 // Conveyor.
 
 function conveyorMissing() {
-  const missing = [CLI_BIN, CLI_BUNDLE, PIPELINE_DIST].filter((path) => !existsSync(path));
+  const missing = [CLI_BIN, CLI_LAUNCH, CLI_BUNDLES, PIPELINE_DIST].filter(
+    (path) => !existsSync(path),
+  );
   if (missing.length === 0) return undefined;
   return `Conveyor is not built (missing ${missing.map((p) => relative(ROOT, p)).join(", ")}); run \`npm run build\` in ${ROOT} (or \`npm run bench\`, which builds first)`;
 }
 
-async function conveyorProcess(dir, options) {
+/**
+ * `conveyor plan` as a user runs it. With `codeCache`, V8's code cache lives in a folder of the
+ * benchmark's own (XDG_CACHE_HOME), which the first, untimed run fills, as a user's first run
+ * does; without, the cache is off (NODE_DISABLE_COMPILE_CACHE) and every run compiles.
+ */
+async function conveyorProcess(dir, options, { codeCache, tool }) {
+  const cacheHome = mkdtempSync(join(tmpdir(), "conveyor-bench-cache-"));
+  const env = codeCache
+    ? { ...process.env, XDG_CACHE_HOME: cacheHome }
+    : { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" };
   const args = [CLI_BIN, "plan", "--json", "--branch", "main"];
-  const once = () => runProcess(process.execPath, args, { cwd: dir });
-  const first = await once();
-  const plan = parsePlan(first, "conveyor plan");
-  const samples = await timeProcess("conveyor (process)", options, async () => {
-    const result = await once();
-    if (result.status !== 0) throw new Error(describeFailure("conveyor plan", result));
-    return result;
-  });
-  return { samples, plan };
+  const once = () => runProcess(process.execPath, args, { cwd: dir, env });
+  try {
+    const first = await once();
+    const plan = parsePlan(first, "conveyor plan");
+    const samples = await timeProcess(tool, options, async () => {
+      const result = await once();
+      if (result.status !== 0) throw new Error(describeFailure("conveyor plan", result));
+      return result;
+    });
+    return { samples, plan };
+  } finally {
+    rmSync(cacheHome, { recursive: true, force: true });
+  }
 }
 
 function parsePlan(result, what) {
@@ -325,22 +341,22 @@ export async function planBench(given = {}) {
     rows.push({ tool: "conveyor (process)", error: missing });
     rows.push({ tool: "conveyor (in-process)", error: missing });
   } else {
-    log(`conveyor (process): ${options.warmup} warm-up + ${options.runs} runs…`);
-    try {
-      const { samples, plan } = await conveyorProcess(repo.dir, options);
-      counts.conveyorProcess = plan.jobs.length;
-      conveyorJobs = plan.jobs;
-      rows.push({
-        tool: "conveyor (process)",
-        ...stats(samples),
-        jobsPlanned: plan.jobs.length,
-        samples,
-      });
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      log(`  conveyor (process) failed: ${message}`);
-      crashes.push(message);
-      rows.push({ tool: "conveyor (process)", error: message });
+    for (const codeCache of [true, false]) {
+      const tool = codeCache ? "conveyor (process)" : "conveyor (process, no code cache)";
+      log(`${tool}: ${options.warmup} warm-up + ${options.runs} runs…`);
+      try {
+        const { samples, plan } = await conveyorProcess(repo.dir, options, { codeCache, tool });
+        if (codeCache) {
+          counts.conveyorProcess = plan.jobs.length;
+          conveyorJobs = plan.jobs;
+        }
+        rows.push({ tool, ...stats(samples), jobsPlanned: plan.jobs.length, samples });
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log(`  ${tool} failed: ${message}`);
+        crashes.push(message);
+        rows.push({ tool, error: message });
+      }
     }
     log(`conveyor (in-process): ${options.warmup} warm-up + ${options.runs} runs…`);
     try {

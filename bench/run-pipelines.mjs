@@ -26,7 +26,7 @@ import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CASES, CASE_IDS, writeCase } from "./run-cases.mjs";
-import { CLI_BIN, CLI_BUNDLE, ROOT } from "./lib/paths.mjs";
+import { CLI_BIN, CLI_BUNDLES, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
 import {
   PEER_NAME,
   PEER_NODE_MAJOR,
@@ -162,7 +162,7 @@ const measureFloor = (options) =>
 
 /** Undefined when `conveyor run` can be used, else why not; { reason, broken } */
 async function conveyorAvailability() {
-  const missing = [CLI_BIN, CLI_BUNDLE].filter((path) => !existsSync(path));
+  const missing = [CLI_BIN, CLI_LAUNCH, CLI_BUNDLES].filter((path) => !existsSync(path));
   if (missing.length > 0) {
     return {
       broken: true,

@@ -1,36 +1,62 @@
 #!/usr/bin/env node
-// Bundles the `conveyor` command into one ES module (packages/cli/dist/conveyor.mjs) so a run
-// loads one file instead of ~150: module loading is a large share of a short command's time.
-// The Docker executor is a separate chunk (packages/cli/dist/chunks/), loaded on use.
+// Bundles the `conveyor` command for packages/cli/bin/conveyor.js: `main` and each command
+// (packages/cli/src/commands/<name>.ts) become a CommonJS bundle of their own in
+// packages/cli/dist/bundle/, listed with a digest of their contents in manifest.json. A command
+// loads one file instead of ~150 modules, only its own code, and through V8's code cache
+// (packages/cli/src/launch/): module loading and compiling are a large share of a short command.
 // The unbundled build (tsc, packages/*/dist) stays what the tests import.
-import { rmSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { basename } from "node:path";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
-// Chunk names carry a content hash: drop the previous build's.
-rmSync(`${root}packages/cli/dist/chunks`, { recursive: true, force: true });
-await build({
-  entryPoints: [`${root}packages/cli/src/main.ts`],
-  outdir: `${root}packages/cli/dist`,
-  entryNames: "conveyor",
-  outExtension: { ".js": ".mjs" },
+const dist = `${root}packages/cli/dist`;
+const outdir = `${dist}/bundle`;
+const COMMANDS = ["lint", "plan", "run", "server", "runner", "deploy"];
+
+// The previous layout (one ES module and its chunks) and the previous bundles.
+for (const old of ["chunks", "conveyor.mjs", "conveyor.mjs.map", "bundle"]) {
+  rmSync(`${dist}/${old}`, { recursive: true, force: true });
+}
+const entryPoints = {
+  main: `${root}packages/cli/src/main.ts`,
+  ...Object.fromEntries(
+    COMMANDS.map((name) => [name, `${root}packages/cli/src/commands/${name}.ts`]),
+  ),
+};
+const result = await build({
+  entryPoints,
+  outdir,
+  outExtension: { ".js": ".cjs" },
   bundle: true,
-  // What is imported dynamically (the Docker executor) goes into a chunk of its own, loaded only
-  // when used: every command would otherwise pay for loading the Docker client.
-  splitting: true,
-  chunkNames: "chunks/[name]-[hash]",
   // dockerode reaches native optional modules (ssh2); it loads from node_modules when the
   // Docker executor is used.
   // The server's database drivers are native or load optional modules; fastify and its plugins
   // stay as published. All of them load from node_modules when `conveyor server` starts.
   external: ["dockerode", "better-sqlite3", "pg", "pg-native", "fastify", "@fastify/multipart"],
   platform: "node",
-  format: "esm",
+  format: "cjs",
   target: "node20",
   sourcemap: true,
+  metafile: true,
   logLevel: "warning",
-  // Bundled CommonJS dependencies call require(); give the module one.
+  // The sources are ES modules, which are strict: so is their bundle. Bundled ES modules of
+  // dependencies that read `import.meta.url` (fdir, to require its optional picomatch) get the
+  // bundle's own URL.
   banner: {
-    js: "import { createRequire as __conveyorRequire } from 'node:module'; const require = __conveyorRequire(import.meta.url);",
+    js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
+  define: { "import.meta.url": "__bundleUrl" },
 });
+
+const bundles = {};
+for (const [output, meta] of Object.entries(result.metafile.outputs)) {
+  if (!meta.entryPoint) continue;
+  const file = basename(output);
+  const digest = createHash("sha256")
+    .update(readFileSync(`${root}${output}`))
+    .digest("hex");
+  bundles[file.replace(/\.cjs$/, "")] = { file, digest };
+}
+writeFileSync(`${outdir}/manifest.json`, `${JSON.stringify({ bundles }, null, 2)}\n`);

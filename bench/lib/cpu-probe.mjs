@@ -9,7 +9,7 @@
  */
 import { writeFileSync } from "node:fs";
 import { pathToFileURL } from "node:url";
-import { CLI_BUNDLE } from "./paths.mjs";
+import { CLI_LAUNCH } from "./paths.mjs";
 
 const file = process.env.CONVEYOR_BENCH_CPU_FILE;
 // The probe's own variable stays out of the jobs' environment.
@@ -21,8 +21,8 @@ if (file) {
   });
 }
 
-const { main } = await import(pathToFileURL(CLI_BUNDLE).href);
-process.exitCode = await main(process.argv.slice(2), {
+const { launch } = await import(pathToFileURL(CLI_LAUNCH).href);
+process.exitCode = await launch(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,

@@ -9,6 +9,8 @@ export const BENCH = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 export const ROOT = resolve(BENCH, "..");
 /** `conveyor` as a user runs it. */
 export const CLI_BIN = join(ROOT, "packages/cli/bin/conveyor.js");
-/** The bundle CLI_BIN imports `main` from. */
-export const CLI_BUNDLE = join(ROOT, "packages/cli/dist/conveyor.mjs");
+/** What CLI_BIN starts the bundles with (packages/cli/src/launch/launch.ts, compiled). */
+export const CLI_LAUNCH = join(ROOT, "packages/cli/dist/launch/launch.js");
+/** The bundles' list, written by the build (scripts/bundle-cli.mjs). */
+export const CLI_BUNDLES = join(ROOT, "packages/cli/dist/bundle/manifest.json");
 export const OUT_DIR = join(BENCH, "out");

@@ -10,10 +10,10 @@ builds it (no registry, no base image to pull):
   /usr/bin/tar             GNU tar, for scripts and tools that expect one
   /etc/ssl/certs/ca-certificates.crt, /etc/passwd, /etc/group (user conveyor, 10001:10001),
   /etc/nsswitch.conf, /tmp and /var/lib/conveyor (mode 1777: the packer owns every entry 0:0)
-  /opt/conveyor            bin/conveyor.js and the part of the esbuild bundle the runner loads
-                           (packages/cli/dist: the entry, the `runner` command's chunk and every
-                           chunk it imports, statically or on use)
-The bundle's imports are checked: a package the bundle leaves external (a native module such as
+  /opt/conveyor            bin/conveyor.js, what it starts the bundles with (dist/launch) and the
+                           bundles the runner loads (dist/bundle: `main` and `runner`, listed in
+                           a manifest of their own)
+The bundles' require() calls are checked: a package the bundle leaves external (a native module such as
 better-sqlite3, the server's fastify, dockerode) that the runner command can load must be either
 in OPTIONAL_EXTERNALS (not needed in a pod, or loaded in a try/catch and done without) or copied
 from node_modules with its dependencies, which this does.
@@ -51,16 +51,16 @@ RUNNER_UID = 10001
 # (https://github.com/websockets/ws#opt-in-for-performance) and node-fetch 2's `encoding`
 # (https://github.com/node-fetch/node-fetch/tree/v2.7.0#install, used by the Kubernetes client).
 OPTIONAL_EXTERNALS = {"dockerode", "bufferutil", "utf-8-validate", "encoding"}
-# esbuild names a chunk after its entry module: packages/cli/src/commands/runner.ts.
-RUNNER_CHUNK = re.compile(r"^runner-[A-Z0-9]+\.mjs$")
-STATIC_IMPORT = re.compile(
-    r"""^\s*(?:import|export)\s+(?:[^'";]*?\s+from\s+)?["']([^"']+)["']""", re.MULTILINE
-)
-DYNAMIC_IMPORT = re.compile(r"""(?<![\w$.])import\(\s*["']([^"']+)["']\s*\)""")
-# The bundle's banner gives each module a require(); code it bundled from CommonJS packages
-# calls it (or esbuild's __require) for externals. Quoted occurrences (code kept as text, as ajv
-# keeps its runtime's `require("ajv/dist/runtime/…")`) are not calls.
-REQUIRE_CALL = re.compile(r"""(?<![\w$.'"`])(?:__)?require\(\s*["']([^"']+)["']\s*\)""")
+# What bin/conveyor.js imports (packages/cli/src/launch, compiled by tsc): ES modules that
+# import only Node's own modules.
+LAUNCH_FILES = ("launch/launch.js", "launch/cached-script.js")
+# The bundles `conveyor runner` loads (scripts/bundle-cli.mjs): `main`, then the command's own.
+RUNNER_BUNDLES = ("main", "runner")
+# Each bundle is one CommonJS file: it reaches what it does not hold through require() (or
+# esbuild's __require, or a createRequire() function bundled code named __require<N>). Quoted
+# occurrences (code kept as text, as ajv keeps its runtime's `require("ajv/dist/runtime/…")`)
+# are not calls.
+REQUIRE_CALL = re.compile(r"""(?<![\w$.'"`])(?:__)?require\d*\(\s*["']([^"']+)["']\s*\)""")
 
 
 def fail(message: str) -> None:
@@ -84,46 +84,40 @@ def package_of(specifier: str) -> str:
 
 
 def code_lines(text: str) -> str:
-    """The text without comment lines (JSDoc mentions `import('./x.js')` in type positions)."""
+    """The text without comment lines (JSDoc mentions `require('./x.js')` in examples)."""
     return "\n".join(
         line for line in text.splitlines() if not line.lstrip().startswith(("*", "/*", "//"))
     )
 
 
 def bundle_closure(dist: str, builtins: set) -> tuple:
-    """The bundle files the runner command loads, and the external packages they import."""
-    entry = os.path.join(dist, "conveyor.mjs")
-    if not os.path.isfile(entry):
-        fail(f"{entry} is missing: run `npm run build` first")
-    files, externals = set(), set()
-
-    def visit(path: str, follow_dynamic) -> None:
-        if path in files:
-            return
-        files.add(path)
+    """The files `conveyor runner` loads, the manifest listing its bundles, and the external
+    packages they require."""
+    manifest_path = os.path.join(dist, "bundle", "manifest.json")
+    if not os.path.isfile(manifest_path):
+        fail(f"{manifest_path} is missing: run `npm run build` first")
+    with open(manifest_path, encoding="utf-8") as handle:
+        listed = json.load(handle)["bundles"]
+    missing = [name for name in RUNNER_BUNDLES if name not in listed]
+    if missing:
+        fail(f"{manifest_path} lists no {', '.join(missing)}: is it scripts/bundle-cli.mjs's output?")
+    manifest = {"bundles": {name: listed[name] for name in RUNNER_BUNDLES}}
+    files = [os.path.join(dist, path) for path in LAUNCH_FILES]
+    externals = set()
+    for name in RUNNER_BUNDLES:
+        path = os.path.join(dist, "bundle", listed[name]["file"])
+        files.append(path)
         with open(path, encoding="utf-8") as handle:
             text = code_lines(handle.read())
-        found = [(m, False) for m in STATIC_IMPORT.findall(text)]
-        found += [(m, True) for m in DYNAMIC_IMPORT.findall(text)]
-        found += [(m, False) for m in REQUIRE_CALL.findall(text)]
-        for specifier, dynamic in found:
+        for specifier in REQUIRE_CALL.findall(text):
             if specifier.startswith("."):
-                target = os.path.normpath(os.path.join(os.path.dirname(path), specifier))
-                if not os.path.isfile(target):
-                    continue  # not a module of the bundle (text that looks like an import)
-                if dynamic and not follow_dynamic(os.path.basename(target)):
-                    continue
-                visit(target, lambda _name: True)
-            elif not (specifier.startswith("node:") or specifier in builtins):
-                if dynamic and not follow_dynamic(specifier):
-                    continue
+                fail(f"{path} requires {specifier}: a bundle should hold its own modules")
+            if not (specifier.startswith("node:") or specifier in builtins):
                 externals.add(package_of(specifier))
-
-    # From the entry: what it loads at start, and of its on-use chunks only the runner command's.
-    visit(entry, lambda name: bool(RUNNER_CHUNK.match(name)))
-    if not any(RUNNER_CHUNK.match(os.path.basename(f)) for f in files):
-        fail(f"{entry} loads no chunks/runner-*.mjs: is it scripts/bundle-cli.mjs's output?")
-    return sorted(files), externals
+    for path in files:
+        if not os.path.isfile(path):
+            fail(f"{path} is missing: run `npm run build` first")
+    return sorted(files), externals, manifest
 
 
 def node_module_closure(repo: str, packages: set) -> list:
@@ -292,7 +286,7 @@ def plan_image(repo: str) -> tuple:
     plan.directory("/var/lib/conveyor", 0o1777)
 
     dist = os.path.join(repo, "packages", "cli", "dist")
-    files, externals = bundle_closure(dist, node_builtins(node))
+    files, externals, manifest = bundle_closure(dist, node_builtins(node))
     required = externals - OPTIONAL_EXTERNALS
     app = "/opt/conveyor"
     plan.file(f"{app}/bin/conveyor.js", os.path.join(repo, "packages", "cli", "bin", "conveyor.js"))
@@ -308,6 +302,7 @@ def plan_image(repo: str) -> tuple:
     )
     for path in files:
         plan.file(f"{app}/dist/{os.path.relpath(path, dist)}", path, 0o644)
+    plan.data(f"{app}/dist/bundle/manifest.json", json.dumps(manifest, indent=2) + "\n")
     for name in node_module_closure(repo, required):
         for current, _dirs, names in os.walk(os.path.join(repo, "node_modules", name)):
             for file_name in names:

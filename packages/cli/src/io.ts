@@ -14,5 +14,17 @@ export interface Io {
   repository?: Promise<RepositoryFacts>;
 }
 
-/** Bad arguments: the command prints the message and exits 2. */
-export class UsageError extends Error {}
+const USAGE_ERROR = Symbol.for("conveyor.UsageError");
+
+/**
+ * Bad arguments: the command prints the message and exits 2. `main` and each command are
+ * bundled apart (launch/launch.ts), each with its own copy of this class, so `instanceof` looks
+ * for a mark that every copy puts on its errors rather than for one class.
+ */
+export class UsageError extends Error {
+  readonly [USAGE_ERROR] = true;
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    return typeof value === "object" && value !== null && USAGE_ERROR in value;
+  }
+}

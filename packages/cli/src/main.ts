@@ -17,19 +17,25 @@ commands:
 Run 'conveyor <command> --help' for the options of a command.
 `;
 
-// Each command's code is loaded on use: the engine, runner and executors are most of the bundle,
-// and lint and plan should not pay for loading them; nor should any command wait for git while
-// its code loads (see main).
-const COMMANDS: Record<string, (args: string[], io: Io) => Promise<number>> = {
-  lint: async (args, io) => (await import("./commands/lint.js")).lintCommand(args, io),
-  plan: async (args, io) => (await import("./commands/plan.js")).planCommand(args, io),
-  run: async (args, io) => (await import("./commands/run.js")).runCommand(args, io),
-  server: async (args, io) => (await import("./commands/server.js")).serverCommand(args, io),
-  runner: async (args, io) => (await import("./commands/runner.js")).runnerCommand(args, io),
-  deploy: async (args, io) => (await import("./commands/deploy.js")).deployCommand(args, io),
-};
+/** A command: its arguments and what it may touch in, its exit code out. */
+export type Command = (args: string[], io: Io) => Promise<number>;
 
-export async function main(argv: string[], io: Io): Promise<number> {
+export const COMMAND_NAMES = ["lint", "plan", "run", "server", "runner", "deploy"] as const;
+export type CommandName = (typeof COMMAND_NAMES)[number];
+
+/**
+ * Loads a command's code. Each command's code is loaded on use, from a bundle of its own
+ * (launch/launch.ts): the engine, runner and executors are most of the code, and lint and plan
+ * should not pay for loading them; nor should any command wait for git while its code loads
+ * (see main).
+ */
+export type CommandLoader = (name: CommandName) => Promise<Command>;
+
+function isCommandName(name: string): name is CommandName {
+  return (COMMAND_NAMES as readonly string[]).includes(name);
+}
+
+export async function main(argv: string[], io: Io, loadCommand: CommandLoader): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === "--help" || name === "-h" || name === "help") {
     (name === undefined ? io.stderr : io.stdout).write(USAGE);
@@ -39,13 +45,14 @@ export async function main(argv: string[], io: Io): Promise<number> {
     io.stdout.write(`conveyor ${CONVEYOR_VERSION}\n`);
     return 0;
   }
-  const command = COMMANDS[name];
-  if (!command) {
+  if (!isCommandName(name)) {
     io.stderr.write(`conveyor: unknown command '${name}'\n\n${USAGE}`);
     return 2;
   }
   try {
-    return await command(rest, withRepositoryFacts(name, rest, io));
+    const commandIo = withRepositoryFacts(name, rest, io);
+    const command = await loadCommand(name);
+    return await command(rest, commandIo);
   } catch (error) {
     if (error instanceof UsageError) {
       io.stderr.write(`conveyor ${name}: ${error.message}\n`);

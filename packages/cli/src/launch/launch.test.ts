@@ -1,0 +1,132 @@
+import assert from "node:assert/strict";
+import { existsSync, mkdtempSync, readdirSync, statSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { describe, test } from "node:test";
+import { CONVEYOR_BIN, repository } from "../testing/cli-process.js";
+import { spawnSync } from "node:child_process";
+import { compileCacheDir, launch } from "./launch.js";
+
+describe("compileCacheDir", () => {
+  test("is under XDG_CACHE_HOME, else ~/.cache; NODE_DISABLE_COMPILE_CACHE turns it off", () => {
+    assert.equal(compileCacheDir({ XDG_CACHE_HOME: "/x/cache" }), "/x/cache/conveyor/v8");
+    assert.equal(compileCacheDir({}), join(homedir(), ".cache", "conveyor", "v8"));
+    assert.equal(
+      compileCacheDir({ NODE_DISABLE_COMPILE_CACHE: "1", XDG_CACHE_HOME: "/x" }),
+      undefined,
+    );
+  });
+});
+
+/** A bundle folder with a `main` and a `plan` bundle that record what they were given. */
+function bundles(): string {
+  const dir = mkdtempSync(join(tmpdir(), "conveyor-launch-"));
+  writeFileSync(
+    join(dir, "main.cjs"),
+    `exports.main = async (argv, io, load) => {
+       if (argv[0] === "--bad") return 2;
+       const command = await load(argv[0]);
+       return command(argv.slice(1), io);
+     };\n`,
+  );
+  writeFileSync(
+    join(dir, "plan.cjs"),
+    `exports.planCommand = async (args, io) => { io.stdout.write("plan " + args.join(" ")); return Number(args[0] ?? 0); };\n`,
+  );
+  writeFileSync(
+    join(dir, "manifest.json"),
+    JSON.stringify({
+      bundles: {
+        main: { file: "main.cjs", digest: "1111" },
+        plan: { file: "plan.cjs", digest: "2222" },
+      },
+    }),
+  );
+  return dir;
+}
+
+function io(): {
+  cwd: string;
+  stdout: { write(t: string): void; text: string };
+  stderr: { write(t: string): void };
+  env: Record<string, string>;
+} {
+  const stdout = {
+    text: "",
+    write(t: string) {
+      this.text += t;
+    },
+  };
+  return { cwd: tmpdir(), stdout, stderr: { write() {} }, env: {} };
+}
+
+describe("launch", () => {
+  test("runs main from its bundle with a loader of the commands' bundles", async () => {
+    const bundleDir = bundles();
+    const out = io();
+    assert.equal(await launch(["plan", "0", "x"], out, { bundleDir, cacheDir: undefined }), 0);
+    assert.equal(out.stdout.text, "plan 0 x");
+  });
+
+  test("keeps the caches of a command that ran to its end (exit 0 or 1), not of a usage error or help", async () => {
+    const bundleDir = bundles();
+    const cacheDir = join(bundleDir, "cache");
+    assert.equal(await launch(["--bad"], io(), { bundleDir, cacheDir }), 2);
+    assert.equal(await launch(["plan", "0", "--help"], io(), { bundleDir, cacheDir }), 0);
+    assert.equal(existsSync(cacheDir), false);
+    assert.equal(await launch(["plan", "1"], io(), { bundleDir, cacheDir }), 1);
+    assert.deepEqual(
+      readdirSync(cacheDir)
+        .map((name) => name.replace(/-v8-.*$/, ""))
+        .sort(),
+      ["main-1111", "plan-2222"],
+    );
+  });
+
+  test("a command the manifest does not list is an error naming the manifest", async () => {
+    const bundleDir = bundles();
+    await assert.rejects(
+      launch(["lint"], io(), { bundleDir, cacheDir: undefined }),
+      (error: Error) =>
+        error.message.includes(join(bundleDir, "manifest.json")) &&
+        error.message.includes("'lint'"),
+    );
+  });
+});
+
+test("the installed command keeps its code cache in XDG_CACHE_HOME and reuses it", () => {
+  const dir = repository({ ".gitlab-ci.yml": "build:\n  script: make\n" });
+  const cacheHome = mkdtempSync(join(tmpdir(), "conveyor-cache-home-"));
+  const env: NodeJS.ProcessEnv = { ...process.env, XDG_CACHE_HOME: cacheHome };
+  delete env.NODE_DISABLE_COMPILE_CACHE;
+  const run = () =>
+    spawnSync(process.execPath, [CONVEYOR_BIN, "plan", "--json"], {
+      cwd: dir,
+      env,
+      encoding: "utf8",
+    });
+  const first = run();
+  assert.equal(first.status, 0, first.stderr);
+  const cacheDir = join(cacheHome, "conveyor", "v8");
+  const files = readdirSync(cacheDir).sort();
+  assert.deepEqual(
+    files.map((name) => name.replace(/-.*$/, "")),
+    ["main", "plan"],
+  );
+  const written = files.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+  const second = run();
+  assert.equal(second.status, 0, second.stderr);
+  assert.equal(second.stdout, first.stdout);
+  assert.deepEqual(readdirSync(cacheDir).sort(), files);
+  assert.deepEqual(
+    files.map((name) => statSync(join(cacheDir, name)).mtimeMs),
+    written,
+  );
+  // The same command without the cache gives the same answer.
+  const uncached = spawnSync(process.execPath, [CONVEYOR_BIN, "plan", "--json"], {
+    cwd: dir,
+    env: { ...env, NODE_DISABLE_COMPILE_CACHE: "1" },
+    encoding: "utf8",
+  });
+  assert.equal(uncached.stdout, first.stdout);
+});
