@@ -134,3 +134,29 @@ test("parts without a tag are kept as they are; parts with one are new copies", 
   assert.deepEqual(job.script, [["a"], "b"]);
   assert.deepEqual(positionOf(job, "script"), positionOf(input.job, "script"));
 });
+
+test("a part that jobs share after extends is resolved once: each job gets its value, a failing tag one error", async () => {
+  const { applyExtends } = await import("../compose/extends.js");
+  const loaded = await loadYaml(
+    ".setup:\n  script: [make]\n" +
+      ".tpl:\n  before_script: [!reference [.setup, script], echo]\n  after_script: [!reference [.nope, script]]\n" +
+      "a:\n  extends: .tpl\n  script: x\n" +
+      "b:\n  extends: .tpl\n  script: y\n",
+    "ci.yml",
+  );
+  const extended = applyExtends(loaded.value as Record<string, unknown>, "ci.yml").config;
+  const jobA = extended.a as Record<string, unknown>;
+  const jobB = extended.b as Record<string, unknown>;
+  // extends shares the template's lists between the jobs.
+  assert.equal(jobA.before_script, jobB.before_script);
+  const { value, diagnostics } = resolveReferences(extended, "ci.yml");
+  for (const job of ["a", "b", ".tpl"]) {
+    const resolvedJob = value[job] as Record<string, unknown>;
+    assert.deepEqual(resolvedJob.before_script, [["make"], "echo"]);
+    assert.ok((resolvedJob.after_script as unknown[])[0] instanceof ReferenceTag);
+  }
+  assert.deepEqual(
+    diagnostics.map((d) => [d.message, d.line]),
+    [['!reference [".nope", "script"] could not be found', 5]],
+  );
+});

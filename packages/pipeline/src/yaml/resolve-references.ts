@@ -62,6 +62,13 @@ export function resolveReferences(
 class Resolver {
   readonly diagnostics: Diagnostic[] = [];
   private readonly status = new Map<ReferenceTag, Status>();
+  /**
+   * What `walkOutside` made of each mapping and list it walked. After `extends`, jobs share
+   * much (a template's `rules`, its `before_script`): a shared part is walked once, and every
+   * place that holds it gets the same result, as places that shared a part without tags did.
+   * The diagnostics are the same too: a failing tag is reported once, at its first place.
+   */
+  private readonly walkedOutside = new Map<object, unknown>();
   /** Tags being resolved, outermost first. */
   private readonly resolving: ReferenceTag[] = [];
   private copied = 0;
@@ -123,6 +130,15 @@ class Resolver {
    * resolved values (a tag that failed stays in the copy).
    */
   private walkOutside(value: unknown[] | Record<string, unknown>, where: string[]): unknown {
+    let walked = this.walkedOutside.get(value);
+    if (walked === undefined) {
+      walked = this.walkOutsideOnce(value, where);
+      this.walkedOutside.set(value, walked);
+    }
+    return walked;
+  }
+
+  private walkOutsideOnce(value: unknown[] | Record<string, unknown>, where: string[]): unknown {
     if (Array.isArray(value)) {
       let list: unknown[] | undefined;
       for (let index = 0; index < value.length; index++) {
