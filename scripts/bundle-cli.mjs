@@ -40,6 +40,8 @@ const result = await build({
   target: "node20",
   sourcemap: true,
   metafile: true,
+  minifyWhitespace: true,
+  minifySyntax: true,
   logLevel: "warning",
   // The sources are ES modules, which are strict: so is their bundle. Bundled ES modules of
   // dependencies that read `import.meta.url` (fdir, to require its optional picomatch) get the
