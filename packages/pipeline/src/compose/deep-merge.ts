@@ -70,7 +70,11 @@ export function deepMerge(base: ConfigMap, over: ConfigMap): ConfigMap {
  * step.
  */
 export function deepMergeAll(maps: readonly ConfigMap[]): ConfigMap {
-  if (maps.length <= FEW) return maps.reduce<ConfigMap>((acc, map) => deepMerge(acc, map), {});
+  const [first] = maps;
+  // Merging the first map into `{}` only copies it: the next merge copies it anyway, reading
+  // its positions through to the same places.
+  if (maps.length < 2 || !first) return deepMerge({}, first ?? {});
+  if (maps.length <= FEW) return maps.slice(1).reduce<ConfigMap>(deepMerge, first);
   return mergeMany(maps);
 }
 
