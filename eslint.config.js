@@ -43,4 +43,10 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The command's entry is CommonJS (packages/cli/bin/package.json).
+    files: ["packages/cli/bin/*.js"],
+    languageOptions: { sourceType: "commonjs", globals: { require: "readonly" } },
+    rules: { "@typescript-eslint/no-require-imports": "off" },
+  },
 );

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// Bundles the `conveyor` command for packages/cli/bin/conveyor.js: `main` and each command
+// Bundles the `conveyor` command for packages/cli/bin/conveyor.js: the launcher the bin
+// requires (packages/cli/src/launch/launch.ts → dist/bundle/launch.cjs), `main` and each command
 // (packages/cli/src/commands/<name>.ts) become a CommonJS bundle of their own in
 // packages/cli/dist/bundle/, listed with a digest of their contents in manifest.json. A command
 // loads one file instead of ~150 modules, only its own code, and through V8's code cache
@@ -25,8 +26,7 @@ const entryPoints = {
     COMMANDS.map((name) => [name, `${root}packages/cli/src/commands/${name}.ts`]),
   ),
 };
-const result = await build({
-  entryPoints,
+const shared = {
   outdir,
   outExtension: { ".js": ".cjs" },
   bundle: true,
@@ -50,7 +50,8 @@ const result = await build({
     js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
   define: { "import.meta.url": "__bundleUrl" },
-});
+};
+const result = await build({ ...shared, entryPoints });
 
 const bundles = {};
 for (const [output, meta] of Object.entries(result.metafile.outputs)) {
@@ -62,3 +63,10 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
   bundles[file.replace(/\.cjs$/, "")] = { file, digest };
 }
 writeFileSync(`${outdir}/manifest.json`, `${JSON.stringify({ bundles }, null, 2)}\n`);
+
+// What bin/conveyor.js requires to start the bundles above (not itself in the manifest).
+await build({
+  ...shared,
+  entryPoints: { launch: `${root}packages/cli/src/launch/launch.ts` },
+  metafile: false,
+});

@@ -10,7 +10,7 @@ builds it (no registry, no base image to pull):
   /usr/bin/tar             GNU tar, for scripts and tools that expect one
   /etc/ssl/certs/ca-certificates.crt, /etc/passwd, /etc/group (user conveyor, 10001:10001),
   /etc/nsswitch.conf, /tmp and /var/lib/conveyor (mode 1777: the packer owns every entry 0:0)
-  /opt/conveyor            bin/conveyor.js, what it starts the bundles with (dist/launch) and the
+  /opt/conveyor            bin/conveyor.js, what it starts the bundles with (launch.cjs) and the
                            bundles the runner loads (dist/bundle: `main` and `runner`, listed in
                            a manifest of their own)
 The bundles' require() calls are checked: a package the bundle leaves external (a native module such as
@@ -51,9 +51,9 @@ RUNNER_UID = 10001
 # (https://github.com/websockets/ws#opt-in-for-performance) and node-fetch 2's `encoding`
 # (https://github.com/node-fetch/node-fetch/tree/v2.7.0#install, used by the Kubernetes client).
 OPTIONAL_EXTERNALS = {"dockerode", "bufferutil", "utf-8-validate", "encoding"}
-# What bin/conveyor.js imports (packages/cli/src/launch, compiled by tsc): ES modules that
-# import only Node's own modules.
-LAUNCH_FILES = ("launch/launch.js", "launch/cached-script.js")
+# What bin/conveyor.js requires to start the bundles (packages/cli/src/launch, bundled by
+# scripts/bundle-cli.mjs): it requires only Node's own modules.
+LAUNCH_FILES = ("bundle/launch.cjs",)
 # The bundles `conveyor runner` loads (scripts/bundle-cli.mjs): `main`, then the command's own.
 RUNNER_BUNDLES = ("main", "runner")
 # Each bundle is one CommonJS file: it reaches what it does not hold through require() (or
@@ -289,13 +289,14 @@ def plan_image(repo: str) -> tuple:
     files, externals, manifest = bundle_closure(dist, node_builtins(node))
     required = externals - OPTIONAL_EXTERNALS
     app = "/opt/conveyor"
-    plan.file(f"{app}/bin/conveyor.js", os.path.join(repo, "packages", "cli", "bin", "conveyor.js"))
+    for name in ("conveyor.js", "package.json"):
+        plan.file(f"{app}/bin/{name}", os.path.join(repo, "packages", "cli", "bin", name))
     with open(os.path.join(repo, "package.json"), encoding="utf-8") as handle:
         product_version = json.load(handle)["version"]
     plan.data(
         f"{app}/package.json",
         json.dumps(
-            {"name": "conveyor-runner-image", "version": product_version, "type": "module"},
+            {"name": "conveyor-runner-image", "version": product_version},
             indent=2,
         )
         + "\n",

@@ -1,5 +1,8 @@
 #!/usr/bin/env node
-import { launch } from "../dist/launch/launch.js";
+// CommonJS (bin/package.json): Node starts a CommonJS entry sooner than an ES module one, and
+// everything `conveyor` runs is in CommonJS bundles (dist/bundle, see src/launch/launch.ts).
+"use strict";
+const { launch } = require("../dist/bundle/launch.cjs");
 
 // Output piped into a reader that stops early (`| head`): drop the rest instead of crashing, so
 // that a run still finishes its jobs and cleans up after them.
@@ -9,9 +12,11 @@ for (const stream of [process.stdout, process.stderr]) {
   });
 }
 
-process.exitCode = await launch(process.argv.slice(2), {
+launch(process.argv.slice(2), {
   cwd: process.cwd(),
   stdout: process.stdout,
   stderr: process.stderr,
   env: process.env,
+}).then((code) => {
+  process.exitCode = code;
 });

@@ -1,6 +1,7 @@
 /**
- * How the installed `conveyor` command starts (bin/conveyor.js). The build
- * (scripts/bundle-cli.mjs) bundles `main` and each command into a CommonJS bundle of its own,
+ * How the installed `conveyor` command starts: bin/conveyor.js requires this module, bundled
+ * (dist/bundle/launch.cjs). The build (scripts/bundle-cli.mjs) also bundles `main` and each
+ * command into a CommonJS bundle of its own,
  * listed with a digest of its contents in `dist/bundle/manifest.json`. Each is loaded with V8's
  * code cache (cached-script.ts), kept in the user's cache folder: `$XDG_CACHE_HOME/conveyor/v8`
  * or `~/.cache/conveyor/v8`. `NODE_DISABLE_COMPILE_CACHE`, Node's switch for its own cache,
