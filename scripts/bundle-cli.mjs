@@ -64,9 +64,13 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
 }
 writeFileSync(`${outdir}/manifest.json`, `${JSON.stringify({ bundles }, null, 2)}\n`);
 
-// What bin/conveyor.js requires to start the bundles above (not itself in the manifest).
+// Not in the manifest: what bin/conveyor.js requires to start the bundles above, and the code
+// of the thread that lint and plan check the schema on (main starts it from here).
 await build({
   ...shared,
-  entryPoints: { launch: `${root}packages/cli/src/launch/launch.ts` },
+  entryPoints: {
+    launch: `${root}packages/cli/src/launch/launch.ts`,
+    "schema-worker": `${root}packages/cli/src/schema-thread/worker.ts`,
+  },
   metafile: false,
 });

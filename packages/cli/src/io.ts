@@ -1,3 +1,4 @@
+import type { SchemaCheck } from "@conveyor/pipeline";
 import type { RepositoryFacts } from "./repository.js";
 
 /** What a command may touch: the working directory, its output streams and the environment. */
@@ -12,6 +13,11 @@ export interface Io {
    * from here rather than asking again.
    */
   repository?: Promise<RepositoryFacts>;
+  /**
+   * Checks configurations against GitLab's schema on another thread, started as the command
+   * started (see main); commands that validate a configuration pass it to loadPipeline.
+   */
+  schemaCheck?: SchemaCheck;
 }
 
 const USAGE_ERROR = Symbol.for("conveyor.UsageError");

@@ -2,6 +2,7 @@
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
 import { inspectRepository } from "./repository.js";
+import { startSchemaThread } from "./schema-thread/thread.js";
 import { CONVEYOR_VERSION } from "./version.js";
 
 const USAGE = `usage: conveyor <command> [options]
@@ -50,7 +51,7 @@ export async function main(argv: string[], io: Io, loadCommand: CommandLoader): 
     return 2;
   }
   try {
-    const commandIo = withRepositoryFacts(name, rest, io);
+    const commandIo = withSchemaThread(name, rest, withRepositoryFacts(name, rest, io));
     const command = await loadCommand(name);
     return await command(rest, commandIo);
   } catch (error) {
@@ -76,4 +77,19 @@ function withRepositoryFacts(name: string, args: readonly string[], io: Io): Io 
   // A command that stops before it needs the answer (bad flags) must not leave it unobserved.
   repository.catch(() => undefined);
   return { ...io, repository };
+}
+
+/** The commands that validate a configuration (Io.schemaCheck). */
+const SCHEMA_COMMANDS = new Set(["lint", "plan"]);
+
+/**
+ * Starts the schema thread before the command's code loads: the thread then loads the validator
+ * on another core. Its worker is bundled beside this module (scripts/bundle-cli.mjs); where it
+ * is not (the unbundled build), the thread fails to start and checks run on this thread.
+ */
+function withSchemaThread(name: string, args: readonly string[], io: Io): Io {
+  if (io.schemaCheck || !SCHEMA_COMMANDS.has(name)) return io;
+  if (args.includes("--help") || args.includes("-h")) return io;
+  const thread = startSchemaThread(new URL("./schema-worker.cjs", import.meta.url));
+  return { ...io, schemaCheck: thread.check };
 }

@@ -17,6 +17,9 @@ export {
   type LoadOptions,
   loadPipeline,
   planLoaded,
+  planSettled,
+  type SchemaCheck,
+  settleSchema,
 } from "./load-pipeline.js";
 export type { CompiledJob, CompiledPipeline } from "./plan/compile.js";
 export {

@@ -8,6 +8,7 @@ import {
   type LoadedPipeline,
   loadPipeline,
   type PipelineEvent,
+  type SchemaCheck,
 } from "@conveyor/pipeline";
 import { changedSince } from "../git.js";
 import { UsageError } from "../io.js";
@@ -27,6 +28,8 @@ export interface LoadRequest {
   pipelineIdFor?: (root: string) => Promise<number>;
   /** The facts of the repository in `cwd` when they were already asked for (Io.repository). */
   repository?: Promise<RepositoryFacts> | undefined;
+  /** Where the schema is checked (Io.schemaCheck); the result is then to be settled. */
+  schemaCheck?: SchemaCheck | undefined;
 }
 
 export interface LoadOutcome {
@@ -101,7 +104,12 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
     files: repository.files,
     ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
   });
-  const loaded = await loadPipeline(text, { file: name, source, event });
+  const loaded = await loadPipeline(text, {
+    file: name,
+    source,
+    event,
+    ...(request.schemaCheck ? { schemaCheck: request.schemaCheck } : {}),
+  });
   return {
     loaded,
     root,

@@ -1,0 +1,63 @@
+/**
+ * Checks configurations against GitLab's schema on a thread of its own (worker.ts), started as
+ * the command starts: the thread loads and warms the validator while this one reads and
+ * composes the configuration, and checks it while this one plans (LoadOptions.schemaCheck,
+ * planSettled in @conveyor/pipeline). On a machine with a second core, validation then costs
+ * the command little of its time.
+ *
+ * The thread is a convenience, never a dependency: if it cannot start, dies, or cannot be sent
+ * the configuration, the check rejects, and settleSchema makes it on the command's own thread
+ * (the answer is the same). The thread keeps the process alive only while a check waits for
+ * its answer. This module does not load the validator itself: `main` starts the thread, and
+ * every command would pay for loading it.
+ */
+import { Worker } from "node:worker_threads";
+import type { SchemaCheck } from "@conveyor/pipeline";
+
+export interface SchemaThread {
+  check: SchemaCheck;
+  /** Stops the thread (checks still waiting reject). */
+  close(): void;
+}
+
+/** Starts the thread from `workerFile` (the bundled worker.ts). */
+export function startSchemaThread(workerFile: URL | string): SchemaThread {
+  let worker: Worker | undefined;
+  let failure: Error | undefined;
+  const waiting: Array<{ resolve(conforms: boolean): void; reject(error: Error): void }> = [];
+  const fail = (error: Error) => {
+    failure ??= error;
+    for (const check of waiting.splice(0)) check.reject(failure);
+    void worker?.terminate();
+  };
+  try {
+    // The command's own Node flags (`--input-type`, say) may mean nothing to the thread's file.
+    worker = new Worker(workerFile, { execArgv: [] });
+    worker.on("message", (conforms: unknown) => {
+      waiting.shift()?.resolve(conforms === true);
+      if (waiting.length === 0) worker?.unref();
+    });
+    worker.on("error", fail);
+    worker.on("exit", (code) => fail(new Error(`the schema thread exited (${code})`)));
+    // After the listeners: listening for messages refs the thread again.
+    worker.unref();
+  } catch (error) {
+    failure = error instanceof Error ? error : new Error(String(error));
+  }
+  return {
+    check(config) {
+      if (failure || !worker) return Promise.reject(failure);
+      const answer = new Promise<boolean>((resolve, reject) => waiting.push({ resolve, reject }));
+      // An answer on its way keeps the process alive.
+      worker.ref();
+      try {
+        worker.postMessage(config);
+      } catch (error) {
+        // Something the structured clone cannot copy: no answer will come for it.
+        waiting.pop()?.reject(error instanceof Error ? error : new Error(String(error)));
+      }
+      return answer;
+    },
+    close: () => fail(new Error("the schema thread was closed")),
+  };
+}
