@@ -1,12 +1,15 @@
 /**
- * A document piece loaded with the parsers: js-yaml
- * (`js-yaml-load.ts`), which is fast, and when that does not load the piece cleanly — js-yaml
- * finds an error, the document is over a limit, Psych would refuse a value, or the piece holds
- * YAML left to the slower reader — the `yaml` package (`yaml-package-tree.ts`), whose errors
- * name and place problems as libyaml does. Both build values with the same rules
- * (`build-value.ts`); errors, the cold path, are always worded by the second.
+ * A document piece loaded with the parsers, fastest first: the block reader
+ * (`block-load.ts`), which reads the part of YAML that CI files are written in line by line;
+ * when it leaves the piece alone, js-yaml (`js-yaml-load.ts`); and when that does not load the
+ * piece cleanly — js-yaml finds an error, the document is over a limit, Psych would refuse a
+ * value, or the piece holds YAML left to the slower reader — the `yaml` package
+ * (`yaml-package-tree.ts`), whose errors name and place problems as libyaml does. All three
+ * build values with the same rules (`build-value.ts`), and the first two give the same result
+ * wherever the first gives one; errors, the cold path, are always worded by the last.
  */
 import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
+import { loadBlockYaml } from "./block-load.js";
 import { buildNode, newBuildContext } from "./build-value.js";
 import { loadWithJsYaml } from "./js-yaml-load.js";
 import type { YamlLimits } from "./limits.js";
@@ -23,14 +26,20 @@ export interface LoadedDocument {
 
 export type PieceResult = LoadedDocument | { diagnostic: Diagnostic };
 
-/** The piece `text`, whose offsets `at` places in the file, loaded with the parsers. */
+/**
+ * The piece `text`, whose offsets `at` places in the file, loaded with the block reader, else
+ * js-yaml, else the `yaml` package.
+ */
 export async function loadPieceWithParsers(
   text: string,
   at: (offset: number) => SourcePosition,
   limits: YamlLimits,
   file: string,
 ): Promise<PieceResult> {
-  const fast = loadWithJsYaml(newBuildContext(text, at, limits));
+  // Each attempt gets a fresh context: one that fails leaves anchors and counters behind.
+  const fast =
+    loadBlockYaml(newBuildContext(text, at, limits)) ??
+    loadWithJsYaml(newBuildContext(text, at, limits));
   if (fast) return { value: fast.value, start: at(fast.start), measured: fast.measured };
   // The cold path (an error, a limit, YAML js-yaml reads otherwise than Psych): the `yaml`
   // package loads only then.
