@@ -182,6 +182,8 @@ class FastLoader {
   private readonly height: number[] = [];
   /** The value's estimated size in memory (`deep-size.ts`), or -1 when not worked out. */
   private readonly size: number[] = [];
+  /** Where the node last registered under each anchor name starts. */
+  private readonly anchorStarts = new Map<string, number>();
   /** What the last `skipProperties` found. */
   private tags = 0;
   private anchors = 0;
@@ -296,7 +298,15 @@ class FastLoader {
           throw new Unsupported();
         }
         this.flags[base] = flags | ANCHORED;
-        this.register(anchor, this.value[base], result, this.height[base], this.size[base]);
+        this.register(
+          anchor,
+          this.value[base],
+          result,
+          this.height[base],
+          this.size[base],
+          this.start[base] as number,
+          close,
+        );
         return;
       }
     }
@@ -327,7 +337,7 @@ class FastLoader {
       }
       const value = scalarValue(ctx, tag, style, result, start, close);
       const size = scalarSize(value);
-      if (anchor) this.register(anchor, value, result, 0, size);
+      if (anchor) this.register(anchor, value, result, 0, size, start, close);
       this.put(base, open, close, state, SCALAR, start, value, flags, tag, 0, size);
       return;
     }
@@ -347,19 +357,29 @@ class FastLoader {
     const at = skipBlanks(text, this.propertiesEnd < 0 ? open : this.propertiesEnd);
     const value = scalarValue(ctx, tag, "plain", "", at, at);
     const size = scalarSize(value);
-    this.register(anchor, value, result, 0, size);
+    this.register(anchor, value, result, 0, size, at, close);
     const flags = tag === undefined && !anchor ? NOTHING : anchored;
     this.put(base, open, close, state, SCALAR, at, value, flags, tag, 0, size);
   }
 
+  /** The node registered under `name` (with `register`), spanning [start, end) of the text. */
   private register(
     name: string | undefined,
     value: unknown,
     source: unknown,
     height: number | undefined,
     size: number | undefined,
+    start: number,
+    end: number,
   ): void {
-    if (name) this.ctx.anchors.set(name, { value, building: false, source, height, size });
+    if (!name) return;
+    // Nodes are built as they end, so an anchor named again inside its own node would be
+    // registered last here, while Psych registers a mapping or list as it starts and the inner
+    // one wins: `a: &x {b: &x 1}` then `*x` is 1. Such documents go to the `yaml` package.
+    const inner = this.anchorStarts.get(name);
+    if (inner !== undefined && inner > start && inner < end) throw new Unsupported();
+    this.anchorStarts.set(name, start);
+    this.ctx.anchors.set(name, { value, building: false, source, height, size });
   }
 
   /** What `storePair` needs to know of the key in `slot`, when it can matter. */
@@ -469,7 +489,7 @@ class FastLoader {
       built = stringFromMapping(hash);
       builtSize = scalarSize(built);
     }
-    this.register(anchor, built, result, height + 1, builtSize);
+    this.register(anchor, built, result, height + 1, builtSize, start, close);
     const flags = anchor ? ANCHORED : 0;
     this.put(base, open, close, state, MAPPING, start, built, flags, tag, height + 1, builtSize);
   }
@@ -511,7 +531,7 @@ class FastLoader {
       return;
     }
     const size = this.itemsSize < 0 ? -1 : arraySize(length) + this.itemsSize;
-    this.register(anchor, values, result, height, size);
+    this.register(anchor, values, result, height, size, start, close);
     this.put(base, open, close, state, SEQUENCE, start, values, flags, tag, height, size);
   }
 

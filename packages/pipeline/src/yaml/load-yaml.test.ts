@@ -272,3 +272,11 @@ test("size: the estimated in-memory size is measured against maxBytes", async ()
   const big = `script:\n${Array.from({ length: 60_000 }, (_, i) => `  - echo ${i}\n`).join("")}`;
   assert.equal((await only(big)).message, "The parsed YAML is too big");
 });
+
+test("an anchor named again inside its own node: the alias names the inner one, as in Psych", async () => {
+  // Psych registers a mapping or list as it starts building it, so the inner anchor, registered
+  // later, is the one an alias after both finds.
+  assert.deepEqual(await load("a: &x\n  b: &x 1\nc: *x\n"), { a: { b: 1 }, c: 1 });
+  assert.deepEqual(await load("a: &x [1, &x 2]\nc: *x\n"), { a: [1, 2], c: 2 });
+  assert.deepEqual(await load("a: &x 1\nb: &x 2\nc: *x\n"), { a: 1, b: 2, c: 2 });
+});
