@@ -22,6 +22,7 @@ import { isAbsolute, join, normalize, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { writeRepository } from "./generate.mjs";
+import { nodeStartOnce, withoutExtraCaCerts } from "./lib/node-start.mjs";
 import { CLI_BIN, CLI_BUNDLES, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
 import { PEER_NODE_MAJOR, PEER_VERSION, ensurePeer } from "./lib/peer.mjs";
 import { describeFailure, isolatedEnv, removeScratch, runProcess } from "./lib/processes.mjs";
@@ -376,6 +377,18 @@ export async function planBench(given = {}) {
     }
   }
 
+  // How much of a process's time is Node starting, here (lib/node-start.mjs).
+  const nodeStart = {};
+  for (const [name, env] of [
+    ["asIs", process.env],
+    ["withoutExtraCaCerts", withoutExtraCaCerts()],
+  ]) {
+    if (!env) continue;
+    log(`node start (${name}): ${options.warmup} warm-up + ${options.runs} runs…`);
+    const { samples } = await timeRuns("node start", options, async () => nodeStartOnce(env), ms);
+    nodeStart[name] = { ...stats(samples), samples };
+  }
+
   let peerInfo;
   if (!options.peer) {
     notes.push("peer skipped (--no-peer)");
@@ -476,6 +489,15 @@ export async function planBench(given = {}) {
   } else {
     out.push(`target: conveyor (process) median < ${TARGET_MS} ms: no measurement`);
   }
+  if (nodeStart.asIs) {
+    const without = nodeStart.withoutExtraCaCerts;
+    out.push(
+      `node start here (\`node -e ''\`): ${ms(nodeStart.asIs.median)} ms median` +
+        (without
+          ? `; ${ms(without.median)} ms without NODE_EXTRA_CA_CERTS, which this environment sets (Node 20 parses that file as every process starts)`
+          : ""),
+    );
+  }
   const shown = new Set(rows.map((row) => row.error));
   for (const note of notes) {
     if (!note.startsWith("job counts differ") && !shown.has(note))
@@ -506,6 +528,7 @@ export async function planBench(given = {}) {
       }),
     ),
     ratioPeerToConveyor: ratio,
+    nodeStart,
     jobs: counts,
     target: {
       tool: "conveyor (process)",

@@ -26,6 +26,7 @@ import { join, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { CASES, CASE_IDS, writeCase } from "./run-cases.mjs";
+import { nodeStartOnce } from "./lib/node-start.mjs";
 import { CLI_BIN, CLI_BUNDLES, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
 import {
   PEER_NAME,
@@ -131,17 +132,6 @@ function floorOnce() {
   return { elapsed: performance.now() - start };
 }
 
-/**
- * The other floor: a Node.js process (this one's binary) that starts and exits, doing nothing.
- * Any tool written for Node pays this before its first job; the one-job case cannot go below it.
- */
-function nodeStartOnce() {
-  const start = performance.now();
-  const result = spawnSync(process.execPath, ["-e", ""], { stdio: "ignore" });
-  if (result.status !== 0) throw new Error(describeFailure("floor: node -e ''", result));
-  return { elapsed: performance.now() - start };
-}
-
 /** A floor's row: `once` timed like the tools, or the reason it failed. */
 async function measureFloorRow(label, once, options) {
   log(`${label}: ${options.warmup} warm-up + ${options.runs} runs…`);
@@ -153,7 +143,10 @@ async function measureFloorRow(label, once, options) {
   }
 }
 
-const measureNodeStart = (options) => measureFloorRow("floor (node start)", nodeStartOnce, options);
+// The other floor: Node starting and exiting (lib/node-start.mjs). The one-job case cannot go
+// below it.
+const measureNodeStart = (options) =>
+  measureFloorRow("floor (node start)", () => nodeStartOnce(), options);
 const measureFloor = (options) =>
   measureFloorRow(`floor (${FLOOR_PROCESSES} × sh -c echo)`, floorOnce, options);
 
