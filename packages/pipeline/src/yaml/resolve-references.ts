@@ -138,13 +138,24 @@ class Resolver {
     return walked;
   }
 
+  /**
+   * `walk` of an item or value of a mapping or list outside referenced values. A part walked
+   * before is not walked again, and gets no path: paths only name where a tag failed, which
+   * the first walk reported.
+   */
+  private walkInside(child: object, where: string[], key?: string): unknown {
+    const known = this.walkedOutside.get(child);
+    if (known !== undefined) return known;
+    return this.walk(child, key === undefined ? where : [...where, key], true);
+  }
+
   private walkOutsideOnce(value: unknown[] | Record<string, unknown>, where: string[]): unknown {
     if (Array.isArray(value)) {
       let list: unknown[] | undefined;
       for (let index = 0; index < value.length; index++) {
         const item = value[index];
         const walked =
-          item !== null && typeof item === "object" ? this.walk(item, where, true) : item;
+          item !== null && typeof item === "object" ? this.walkInside(item, where) : item;
         if (!list && (walked !== item || item instanceof ReferenceTag))
           list = value.slice(0, index);
         list?.push(walked);
@@ -159,9 +170,7 @@ class Resolver {
       const key = keys[index]!;
       const child = value[key];
       const walked =
-        child !== null && typeof child === "object"
-          ? this.walk(child, [...where, key], true)
-          : child;
+        child !== null && typeof child === "object" ? this.walkInside(child, where, key) : child;
       if (!walkedValues && (walked !== child || child instanceof ReferenceTag)) {
         walkedValues = keys.slice(0, index).map((before) => value[before]);
       }
