@@ -21,6 +21,7 @@ export function nodeStartOnce(env = process.env) {
 /** The environment without NODE_EXTRA_CA_CERTS, or undefined when it does not set it. */
 export function withoutExtraCaCerts(env = process.env) {
   if (!env.NODE_EXTRA_CA_CERTS) return undefined;
-  const { NODE_EXTRA_CA_CERTS: _dropped, ...rest } = env;
+  const rest = { ...env };
+  delete rest.NODE_EXTRA_CA_CERTS;
   return rest;
 }
