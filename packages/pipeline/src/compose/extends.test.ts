@@ -102,3 +102,43 @@ test("a done base that makes a later chain too deep is still reported", () => {
     messages.join("; "),
   );
 });
+
+test("jobs extending the same list of bases get what merging each job's bases and keys gives, positions too", async () => {
+  const { loadYaml } = await import("../yaml/index.js");
+  const { positionOf } = await import("../source-map.js");
+  const { deepMergeAll } = await import("./deep-merge.js");
+  const text =
+    ".a:\n  variables: {A: a, S: a}\n  cache: {key: a, paths: [x]}\n  script: [a]\n" +
+    ".b:\n  variables: {B: b, S: b}\n  cache: {policy: pull}\n" +
+    ".c:\n  tags: [c]\n.d:\n  image: d\n  variables: {D: d}\n" +
+    "one:\n  extends: [.a, .b]\n  variables: {S: one}\n" +
+    "two:\n  extends: [.a, .b]\n  cache: {key: two}\n" +
+    "four:\n  extends: [.a, .b, .c, .d]\n  stage: test\n" +
+    "also_four:\n  extends: [.a, .b, .c, .d]\n  variables: {A: z}\n";
+  const loaded = (await loadYaml(text, "ci.yml")).value as Record<string, Record<string, unknown>>;
+  const { config, diagnostics } = applyExtends(loaded, "ci.yml");
+  assert.deepEqual(diagnostics, []);
+  /** Every position below `node`, by path. */
+  const positions = (node: unknown, path = ""): Record<string, unknown> => {
+    if (node === null || typeof node !== "object") return {};
+    const found: Record<string, unknown> = { [path]: positionOf(node) };
+    for (const key of Object.keys(node)) {
+      found[`${path}/${key}`] = positionOf(node, key);
+      Object.assign(found, positions((node as Record<string, unknown>)[key], `${path}/${key}`));
+    }
+    return found;
+  };
+  for (const job of ["one", "two", "four", "also_four"]) {
+    const own = loaded[job]!;
+    const bases = (own.extends as string[]).map((name) => loaded[name]!);
+    const expected = deepMergeAll([...bases, own]);
+    assert.deepEqual(config[job], expected, job);
+    assert.deepEqual(positions(config[job]), positions(expected), job);
+  }
+  assert.deepEqual((config.one as Record<string, unknown>).variables, { A: "a", S: "one", B: "b" });
+  assert.deepEqual((config.two as Record<string, unknown>).cache, {
+    key: "two",
+    paths: ["x"],
+    policy: "pull",
+  });
+});

@@ -7,7 +7,7 @@
  */
 import { type Diagnostic, errorAt } from "../diagnostics.js";
 import { copyOrigin, positionOf } from "../source-map.js";
-import { type ConfigMap, deepMergeAll, isMap } from "./deep-merge.js";
+import { type ConfigMap, deepMerge, deepMergeAll, isMap } from "./deep-merge.js";
 
 /** GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: a chain deeper than this is refused. */
 export const MAX_EXTENDS_NESTING = 10;
@@ -33,6 +33,23 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
     diagnostics.push(
       errorAt(message, key, positionOf(entry, "extends") ?? positionOf(config, key), file),
     );
+  };
+
+  /**
+   * The deep merge of each list of bases, once: jobs written from the same templates
+   * (`extends: [.build, .rules]`) share it, and each merges only its own keys on top. The
+   * result is the same as merging all at once (deepMergeAll is a left fold of deepMerge).
+   */
+  const merges = new Map<string, ConfigMap>();
+  const mergedBases = (names: string[], extended: ConfigMap[]): ConfigMap => {
+    if (extended.length === 1) return extended[0]!;
+    const key = names.join("\u0000");
+    let merged = merges.get(key);
+    if (!merged) {
+      merged = deepMergeAll(extended);
+      merges.set(key, merged);
+    }
+    return merged;
   };
 
   const extend = (key: string, ancestors: string[]): ConfigMap | undefined => {
@@ -86,7 +103,7 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
       const baseChain = chains.get(base) ?? [];
       if (baseChain.length > longest.length) longest = baseChain;
     }
-    const final = deepMergeAll([...extendedBases, value]);
+    const final = deepMerge(mergedBases(bases, extendedBases), value);
     done.set(key, { value: final });
     chains.set(key, [key, ...longest]);
     return final;
