@@ -1,11 +1,10 @@
 /**
  * How the installed `conveyor` command starts: bin/conveyor.js requires this module, bundled
- * (dist/bundle/launch.cjs). The build (scripts/bundle-cli.mjs) also bundles `main` and each
- * command into a CommonJS bundle of its own,
- * listed with a digest of its contents in `dist/bundle/manifest.json`. Each is loaded with V8's
- * code cache (cached-script.ts), kept in the user's cache folder: `$XDG_CACHE_HOME/conveyor/v8`
- * or `~/.cache/conveyor/v8`. `NODE_DISABLE_COMPILE_CACHE`, Node's switch for its own cache,
- * turns this one off too.
+ * as dist/bundle/launch.cjs. The build (scripts/bundle-cli.mjs) bundles `main` and each command
+ * into a CommonJS bundle of its own, listed with a digest of its contents in
+ * `dist/bundle/manifest.json`. Each is loaded with V8's code cache (cached-script.ts), kept in
+ * the user's cache folder: `$XDG_CACHE_HOME/conveyor/v8` or `~/.cache/conveyor/v8`.
+ * `NODE_DISABLE_COMPILE_CACHE`, Node's switch for its own cache, turns this one off too.
  */
 import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -32,8 +31,9 @@ export const BUNDLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "b
 /** The user's folder for code caches, or undefined when caching is turned off. */
 export function compileCacheDir(env: Record<string, string | undefined>): string | undefined {
   if (env.NODE_DISABLE_COMPILE_CACHE) return undefined;
-  const base = env.XDG_CACHE_HOME || join(safeHomedir() ?? "", ".cache");
-  return base === ".cache" ? undefined : join(base, "conveyor", "v8");
+  if (env.XDG_CACHE_HOME) return join(env.XDG_CACHE_HOME, "conveyor", "v8");
+  const home = safeHomedir();
+  return home ? join(home, ".cache", "conveyor", "v8") : undefined;
 }
 
 function safeHomedir(): string | undefined {
