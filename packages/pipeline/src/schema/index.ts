@@ -4,12 +4,11 @@
  *
  * The schema is compiled at build time (scripts/build-schema.mjs) into modules beside it:
  * compiling it at run time would cost ~350 ms of every `conveyor` start. A fast validator
- * decides; only a configuration it refuses loads the one that explains every error.
+ * (conforms.ts) decides; only a configuration it refuses loads the one that explains every
+ * error.
  */
-import { conforms } from "../../schema/ci-validator.js";
 import type { Diagnostic } from "../diagnostics.js";
 
-export { schemaSha256 } from "../../schema/ci-validator.js";
 export { unmatchedJobMessage } from "./messages.js";
 
 /**
@@ -20,7 +19,10 @@ export { unmatchedJobMessage } from "./messages.js";
  * file otherwise.
  */
 export async function validateSchema(config: unknown, file: string): Promise<Diagnostic[]> {
-  if (conforms(config)) return [];
+  // Loaded on first use: lint and plan check the schema on a thread of their own, and a
+  // command that does not validate should not pay for loading it.
+  const { conformsToSchema } = await import("./conforms.js");
+  if (conformsToSchema(config)) return [];
   const { explainSchemaErrors } = await import("./explain.js");
   return explainSchemaErrors(config, file);
 }

@@ -6,7 +6,8 @@ import { parse } from "yaml";
 import type { Diagnostic } from "../diagnostics.js";
 import { fakeLoad } from "../testing/fake-yaml.js";
 import { explainSchemaErrors } from "./explain.js";
-import { schemaSha256, validateSchema } from "./index.js";
+import { schemaSha256 } from "../../schema/ci-validator.js";
+import { validateSchema } from "./index.js";
 
 const FILE = ".gitlab-ci.yml";
 

@@ -11,7 +11,6 @@
 import { type Diagnostic, errorAt, type SourcePosition } from "../diagnostics.js";
 import { loadBlockYaml } from "./block-load.js";
 import { buildNode, newBuildContext } from "./build-value.js";
-import { loadWithJsYaml } from "./js-yaml-load.js";
 import type { YamlLimits } from "./limits.js";
 import { LoadError } from "./load-error.js";
 
@@ -37,9 +36,10 @@ export async function loadPieceWithParsers(
   file: string,
 ): Promise<PieceResult> {
   // Each attempt gets a fresh context: one that fails leaves anchors and counters behind.
+  // js-yaml loads only for a piece the block reader leaves alone.
   const fast =
     loadBlockYaml(newBuildContext(text, at, limits)) ??
-    loadWithJsYaml(newBuildContext(text, at, limits));
+    (await import("./js-yaml-load.js")).loadWithJsYaml(newBuildContext(text, at, limits));
   if (fast) return { value: fast.value, start: at(fast.start), measured: fast.measured };
   // The cold path (an error, a limit, YAML js-yaml reads otherwise than Psych): the `yaml`
   // package loads only then.
