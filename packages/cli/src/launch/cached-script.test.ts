@@ -99,3 +99,24 @@ test("without a cache folder, or with one that cannot be written, the bundle sti
   assert.equal(readFileSync(blocked, "utf8"), "");
   assert.equal(existsSync(join(blocked, "cache")), false);
 });
+
+test("writing a cache removes the same bundle's caches of other builds, not other bundles' or Node versions'", () => {
+  const { dir, file } = bundle();
+  const cacheDir = join(dir, "cache");
+  const old = "00112233445566778899";
+  loadInChild(file, old, cacheDir);
+  const oldCache = cacheFileOf(cacheDir, file, old);
+  const otherNode = join(cacheDir, `command-0011223344556677-v8-1.2.3-${process.arch}`);
+  const otherBundle = join(
+    cacheDir,
+    `commander-0011223344556677-v8-${process.versions.v8}-${process.arch}`,
+  );
+  writeFileSync(otherNode, "x");
+  writeFileSync(otherBundle, "x");
+  const upgraded = loadInChild(file, "aabbccddeeff00112233", cacheDir);
+  assert.equal(upgraded.saved, true);
+  assert.equal(existsSync(oldCache), false);
+  assert.ok(existsSync(cacheFileOf(cacheDir, file, "aabbccddeeff00112233")));
+  assert.ok(existsSync(otherNode));
+  assert.ok(existsSync(otherBundle));
+});

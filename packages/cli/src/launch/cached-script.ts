@@ -13,10 +13,11 @@
  * after a digest of the bundle (given by the caller), V8's version and the architecture.
  *
  * A cache is written when there was none or V8 refused it, through a temporary file renamed
- * into place, so that concurrent runs never read half a file. Failing to read or write a cache
+ * into place, so that concurrent runs never read half a file; the caches of other builds of the
+ * same bundle for the same V8 are then removed. Failing to read or write a cache
  * never fails the command: it only runs without one.
  */
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Script } from "node:vm";
@@ -41,8 +42,15 @@ export interface LoadedBundle {
 
 /** The file a bundle's cache is kept in. */
 export function cacheFileOf(cacheDir: string, file: string, digest: string): string {
-  const name = file.replace(/^.*[\\/]/, "").replace(/\.c?js$/, "");
-  return join(cacheDir, `${name}-${digest.slice(0, 16)}-v8-${process.versions.v8}-${process.arch}`);
+  return join(cacheDir, `${bundleName(file)}-${digest.slice(0, 16)}${cacheSuffix()}`);
+}
+
+function bundleName(file: string): string {
+  return file.replace(/^.*[\\/]/, "").replace(/\.c?js$/, "");
+}
+
+function cacheSuffix(): string {
+  return `-v8-${process.versions.v8}-${process.arch}`;
 }
 
 /** Compiles and runs the bundle `file` as a CommonJS module (with a cache when there is one). */
@@ -67,9 +75,32 @@ export function loadCachedScript(options: CachedScriptOptions): LoadedBundle {
     saveCache() {
       if (cacheFile === undefined || fromCache || saved) return false;
       saved = true;
-      return writeQuietly(cacheFile, script.createCachedData());
+      if (!writeQuietly(cacheFile, script.createCachedData())) return false;
+      pruneOtherBuilds(cacheFile, file);
+      return true;
     },
   };
+}
+
+/**
+ * Removes the caches of other builds of the same bundle for this V8 (an upgrade leaves the old
+ * one behind, and nothing would use it again); caches for other Node versions stay.
+ */
+function pruneOtherBuilds(cacheFile: string, file: string): void {
+  const dir = dirname(cacheFile);
+  const prefix = `${bundleName(file)}-`;
+  const suffix = cacheSuffix();
+  try {
+    for (const entry of readdirSync(dir)) {
+      const path = join(dir, entry);
+      if (entry.startsWith(prefix) && entry.endsWith(suffix) && path !== cacheFile) {
+        // The digest is the only part between the bundle's name and the suffix.
+        if (/^[0-9a-f]+$/.test(entry.slice(prefix.length, -suffix.length))) rmSync(path);
+      }
+    }
+  } catch {
+    // Another run pruned it first, or the folder is not ours to clean: either way, no matter.
+  }
 }
 
 function readIfThere(file: string): Buffer | undefined {
