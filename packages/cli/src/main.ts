@@ -1,4 +1,5 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
+import { availableParallelism } from "node:os";
 import type { Io } from "./io.js";
 import { UsageError } from "./io.js";
 import { inspectRepository } from "./repository.js";
@@ -84,11 +85,13 @@ const SCHEMA_COMMANDS = new Set(["lint", "plan"]);
 
 /**
  * Starts the schema thread before the command's code loads: the thread then loads the validator
- * on another core. Its worker is bundled beside this module (scripts/bundle-cli.mjs); where it
+ * on another core (on a machine that has one). Its worker is bundled beside this module (scripts/bundle-cli.mjs); where it
  * is not (the unbundled build), the thread fails to start and checks run on this thread.
  */
 function withSchemaThread(name: string, args: readonly string[], io: Io): Io {
   if (io.schemaCheck || !SCHEMA_COMMANDS.has(name)) return io;
+  // With one core, a second thread only adds its start and the copy of the configuration.
+  if (availableParallelism() < 2) return io;
   if (args.includes("--help") || args.includes("-h")) return io;
   const thread = startSchemaThread(new URL("./schema-worker.cjs", import.meta.url));
   return { ...io, schemaCheck: thread.check };

@@ -67,3 +67,29 @@ describe("the schema thread", () => {
     assert.equal(idle.stdout.trim(), "idle");
   });
 });
+
+test("lint and plan answer the same on one core (no schema thread) as on two", async () => {
+  const { CONVEYOR_BIN, repository } = await import("../testing/cli-process.js");
+  const dir = repository({
+    ".gitlab-ci.yml": "build:\n  script: make\n  timeout: [1h]\nlonely:\n  stage: test\n",
+    "valid.yml": "build:\n  script: make\n",
+  });
+  const run = (cores: string, ...args: string[]) => {
+    const result = spawnSync("taskset", ["-c", cores, process.execPath, CONVEYOR_BIN, ...args], {
+      cwd: dir,
+      encoding: "utf8",
+    });
+    return [result.status, result.stdout, result.stderr];
+  };
+  for (const args of [
+    ["lint"],
+    ["plan", "--json"],
+    ["lint", "valid.yml"],
+    ["plan", "valid.yml", "--json"],
+  ]) {
+    const one = run("0", ...args);
+    assert.deepEqual(one, run("0,1", ...args), args.join(" "));
+  }
+  assert.equal(run("0", "lint")[0], 1);
+  assert.match(String(run("0", "lint")[2]), /jobs:build:timeout config should be a string/);
+});
