@@ -9,14 +9,21 @@
  * report it as GitLab does.
  */
 const classes = new WeakMap<object, Map<string, string>>();
+/**
+ * Whether any key class was ever recorded. Almost no configuration has a key that is not a
+ * string: until one has, there is nothing to look up, forget or copy, and the loader and the
+ * merges (which call these for every key) skip the lookups.
+ */
+let anyRecorded = false;
 
 /** Records the Ruby class of `key`, or forgets it when the key is now a String (undefined). */
 export function recordKeyClass(node: object, key: string, rubyClass: string | undefined): void {
-  let entries = classes.get(node);
   if (!rubyClass) {
-    entries?.delete(key);
+    if (anyRecorded) classes.get(node)?.delete(key);
     return;
   }
+  anyRecorded = true;
+  let entries = classes.get(node);
   if (!entries) {
     entries = new Map();
     classes.set(node, entries);
@@ -26,16 +33,17 @@ export function recordKeyClass(node: object, key: string, rubyClass: string | un
 
 /** The Ruby class (`Integer`, `TrueClass`, `NilClass`, ...) of a key that was not a string. */
 export function nonStringKeyClass(node: object, key: string): string | undefined {
-  return classes.get(node)?.get(key);
+  return anyRecorded ? classes.get(node)?.get(key) : undefined;
 }
 
 /** Gives `to` the key class of `key` in `from` (or clears it when `from` had a string key). */
 export function copyKeyClass(from: object, to: object, key: string): void {
-  recordKeyClass(to, key, classes.get(from)?.get(key));
+  if (anyRecorded) recordKeyClass(to, key, classes.get(from)?.get(key));
 }
 
 /** Gives `to`, a new copy of every key of `from`, the key classes of `from`. */
 export function copyKeyClasses(from: object, to: object): void {
+  if (!anyRecorded) return;
   const entries = classes.get(from);
   if (!entries) return;
   for (const [key, rubyClass] of entries) {
