@@ -107,15 +107,27 @@ export function copyOrigin(from: object, to: object): void {
   }
 }
 
+/** Gives each of `keys` of `to` the position it had in `from` (copyEntryOrigin for many). */
+export function copyEntryOrigins(
+  from: object,
+  to: object,
+  keys: ReadonlyArray<string | number>,
+): void {
+  const origin = origins.get(from);
+  if (!origin || keys.length === 0) return;
+  let target = origins.get(to);
+  for (const key of keys) {
+    const at = entryOf(origin, key);
+    if (!at) continue;
+    if (!target) {
+      target = { self: origin.self };
+      origins.set(to, target);
+    }
+    setLocal(target, key, at);
+  }
+}
+
 /** Gives key `key` of `to` the position it had in `from`. */
 export function copyEntryOrigin(from: object, to: object, key: string | number): void {
-  const origin = origins.get(from);
-  const at = origin ? entryOf(origin, key) : undefined;
-  if (!at || !origin) return;
-  let target = origins.get(to);
-  if (!target) {
-    target = { self: origin.self };
-    origins.set(to, target);
-  }
-  setLocal(target, key, at);
+  copyEntryOrigins(from, to, [key]);
 }

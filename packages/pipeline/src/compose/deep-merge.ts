@@ -6,7 +6,7 @@
  */
 import type { SourcePosition } from "../diagnostics.js";
 import {
-  copyEntryOrigin,
+  copyEntryOrigins,
   copyOrigin,
   entryPosition,
   hasOrigin,
@@ -49,11 +49,13 @@ export function deepMerge(base: ConfigMap, over: ConfigMap): ConfigMap {
   const merged: ConfigMap = {};
   copyOrigin(over, merged);
   const baseKeys = Object.keys(base);
+  const baseOnly: string[] = [];
   for (let index = 0; index < baseKeys.length; index++) {
     const key = baseKeys[index]!;
     setEntry(merged, key, base[key]);
-    if (!Object.hasOwn(over, key)) copyEntryOrigin(base, merged, key);
+    if (!Object.hasOwn(over, key)) baseOnly.push(key);
   }
+  copyEntryOrigins(base, merged, baseOnly);
   const overKeys = Object.keys(over);
   for (let index = 0; index < overKeys.length; index++) {
     const key = overKeys[index]!;
