@@ -60,11 +60,15 @@ describe("the schema thread", () => {
       `t.check(${JSON.stringify(VALID)}).then((ok) => console.log("answer", ok));`,
     );
     assert.equal(waits.stdout.trim(), "answer true");
-    // Nothing asked: the process ends on its own (the timeout would kill it otherwise).
+    // Nothing asked, or only what cannot be sent: the process ends on its own (the timeout
+    // would kill it otherwise).
     const idle = script(`console.log("idle");`);
     assert.equal(idle.status, 0);
     assert.equal(idle.signal, null);
     assert.equal(idle.stdout.trim(), "idle");
+    const unsent = script(`t.check({ f: () => 1 }).catch(() => console.log("refused"));`);
+    assert.equal(unsent.signal, null);
+    assert.equal(unsent.stdout.trim(), "refused");
   });
 });
 

@@ -25,6 +25,10 @@ export function startSchemaThread(workerFile: URL | string): SchemaThread {
   let worker: Worker | undefined;
   let failure: Error | undefined;
   const waiting: Array<{ resolve(conforms: boolean): void; reject(error: Error): void }> = [];
+  // Nothing waiting for an answer: the thread must not keep the process alive.
+  const unrefWhenIdle = () => {
+    if (waiting.length === 0) worker?.unref();
+  };
   const fail = (error: Error) => {
     failure ??= error;
     for (const check of waiting.splice(0)) check.reject(failure);
@@ -35,7 +39,7 @@ export function startSchemaThread(workerFile: URL | string): SchemaThread {
     worker = new Worker(workerFile, { execArgv: [] });
     worker.on("message", (conforms: unknown) => {
       waiting.shift()?.resolve(conforms === true);
-      if (waiting.length === 0) worker?.unref();
+      unrefWhenIdle();
     });
     worker.on("error", fail);
     worker.on("exit", (code) => fail(new Error(`the schema thread exited (${code})`)));
@@ -55,6 +59,7 @@ export function startSchemaThread(workerFile: URL | string): SchemaThread {
       } catch (error) {
         // Something the structured clone cannot copy: no answer will come for it.
         waiting.pop()?.reject(error instanceof Error ? error : new Error(String(error)));
+        unrefWhenIdle();
       }
       return answer;
     },
