@@ -34,3 +34,8 @@ export class UsageError extends Error {
     return typeof value === "object" && value !== null && USAGE_ERROR in value;
   }
 }
+
+/** Whether the arguments ask for help (`--help` or `-h`): such a run starts nothing ahead. */
+export function asksForHelp(args: readonly string[]): boolean {
+  return args.includes("--help") || args.includes("-h");
+}

@@ -1,7 +1,6 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
 import { availableParallelism } from "node:os";
-import type { Io } from "./io.js";
-import { UsageError } from "./io.js";
+import { asksForHelp, type Io, UsageError } from "./io.js";
 import { inspectRepository } from "./repository.js";
 import { startSchemaThread } from "./schema-thread/thread.js";
 import { CONVEYOR_VERSION } from "./version.js";
@@ -73,7 +72,7 @@ const REPOSITORY_COMMANDS = new Set(["lint", "plan", "run"]);
  */
 function withRepositoryFacts(name: string, args: readonly string[], io: Io): Io {
   if (io.repository || !REPOSITORY_COMMANDS.has(name)) return io;
-  if (args.includes("--help") || args.includes("-h")) return io;
+  if (asksForHelp(args)) return io;
   const repository = inspectRepository(io.cwd);
   // A command that stops before it needs the answer (bad flags) must not leave it unobserved.
   repository.catch(() => undefined);
@@ -85,14 +84,15 @@ const SCHEMA_COMMANDS = new Set(["lint", "plan"]);
 
 /**
  * Starts the schema thread before the command's code loads: the thread then loads the validator
- * on another core (on a machine that has one). Its worker is bundled beside this module (scripts/bundle-cli.mjs); where it
- * is not (the unbundled build), the thread fails to start and checks run on this thread.
+ * on another core (on a machine that has one). Its worker is bundled beside this module
+ * (scripts/bundle-cli.mjs); where it is not (the unbundled build), the thread fails to start and
+ * checks run on this thread.
  */
 function withSchemaThread(name: string, args: readonly string[], io: Io): Io {
   if (io.schemaCheck || !SCHEMA_COMMANDS.has(name)) return io;
   // With one core, a second thread only adds its start and the copy of the configuration.
   if (availableParallelism() < 2) return io;
-  if (args.includes("--help") || args.includes("-h")) return io;
+  if (asksForHelp(args)) return io;
   const thread = startSchemaThread(new URL("./schema-worker.cjs", import.meta.url));
   return { ...io, schemaCheck: thread.check };
 }

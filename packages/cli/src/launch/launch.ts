@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { Io } from "../io.js";
+import { asksForHelp, type Io } from "../io.js";
 import type { CommandLoader, main as mainFunction } from "../main.js";
 import { type LoadedBundle, loadCachedScript } from "./cached-script.js";
 
@@ -70,7 +70,6 @@ export async function launch(argv: string[], io: Io, options: LaunchOptions = {}
   const code = await main(argv, io, loadCommand);
   // A cache is written once: from a run that did the command's work (it ran to its end), not
   // from a usage error or a look at the help, which compile little of what the next run needs.
-  const help = argv.includes("--help") || argv.includes("-h");
-  if (code !== 2 && !help) for (const bundle of loaded) bundle.saveCache();
+  if (code !== 2 && !asksForHelp(argv)) for (const bundle of loaded) bundle.saveCache();
   return code;
 }
