@@ -102,11 +102,13 @@ def bundle_closure(dist: str, builtins: set) -> tuple:
     if missing:
         fail(f"{manifest_path} lists no {', '.join(missing)}: is it scripts/bundle-cli.mjs's output?")
     manifest = {"bundles": {name: listed[name] for name in RUNNER_BUNDLES}}
-    files = [os.path.join(dist, path) for path in LAUNCH_FILES]
+    bundles = [os.path.join(dist, "bundle", listed[name]["file"]) for name in RUNNER_BUNDLES]
+    files = [os.path.join(dist, path) for path in LAUNCH_FILES] + bundles
+    for path in files:
+        if not os.path.isfile(path):
+            fail(f"{path} is missing: run `npm run build` first")
     externals = set()
-    for name in RUNNER_BUNDLES:
-        path = os.path.join(dist, "bundle", listed[name]["file"])
-        files.append(path)
+    for path in bundles:
         with open(path, encoding="utf-8") as handle:
             text = code_lines(handle.read())
         for specifier in REQUIRE_CALL.findall(text):
@@ -114,9 +116,6 @@ def bundle_closure(dist: str, builtins: set) -> tuple:
                 fail(f"{path} requires {specifier}: a bundle should hold its own modules")
             if not (specifier.startswith("node:") or specifier in builtins):
                 externals.add(package_of(specifier))
-    for path in files:
-        if not os.path.isfile(path):
-            fail(f"{path} is missing: run `npm run build` first")
     return sorted(files), externals, manifest
 
 
