@@ -37,26 +37,29 @@ import type { FastDocument } from "./js-yaml-load.js";
 import { isPlainWord } from "./psych-scalar.js";
 import type { YamlNode } from "./yaml-node.js";
 import { YamlSymbol } from "./yaml-symbol.js";
-
-const LF = 0x0a;
-const SPACE = 0x20;
-const BANG = 0x21;
-const DOUBLE_QUOTE = 0x22;
-const HASH = 0x23;
-const AMPERSAND = 0x26;
-const SINGLE_QUOTE = 0x27;
-const STAR = 0x2a;
-const PLUS = 0x2b;
-const COMMA = 0x2c;
-const DASH = 0x2d;
-const DOT = 0x2e;
-const COLON = 0x3a;
-const OPEN_BRACKET = 0x5b;
-const BACKSLASH = 0x5c;
-const CLOSE_BRACKET = 0x5d;
-const OPEN_BRACE = 0x7b;
-const PIPE = 0x7c;
-const CLOSE_BRACE = 0x7d;
+import {
+  AMPERSAND,
+  BACKSLASH,
+  BANG,
+  CLOSE_BRACE,
+  CLOSE_BRACKET,
+  COLON,
+  COMMA,
+  DASH,
+  DOT,
+  DOUBLE_QUOTE,
+  HASH,
+  LF,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  PIPE,
+  PLUS,
+  QUESTION,
+  SINGLE_QUOTE,
+  SPACE,
+  STAR,
+  isFlowIndicator,
+} from "./char-codes.js";
 
 /** libyaml stops looking for a simple key's `:` 1024 characters on; stay well short of it. */
 const MAX_KEY = 1000;
@@ -153,16 +156,6 @@ function lineEnd(text: string, index: number): number {
 
 function isSpaceOrBreak(code: number): boolean {
   return code === SPACE || code === LF;
-}
-
-function isFlowIndicator(code: number): boolean {
-  return (
-    code === COMMA ||
-    code === OPEN_BRACKET ||
-    code === CLOSE_BRACKET ||
-    code === OPEN_BRACE ||
-    code === CLOSE_BRACE
-  );
 }
 
 function canStartPlain(code: number): boolean {
@@ -673,7 +666,7 @@ class BlockReader {
       if (isFlowIndicator(code)) break;
       if (code === COLON) {
         const next = text.charCodeAt(index + 1);
-        if (isSpaceOrBreak(next) || isFlowIndicator(next) || next === 0x3f) break;
+        if (isSpaceOrBreak(next) || isFlowIndicator(next) || next === QUESTION) break;
       } else if (code === HASH || code === LF) {
         unsupported();
       }

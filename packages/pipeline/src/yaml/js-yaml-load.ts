@@ -45,6 +45,27 @@ import { arraySize, hashSize, scalarSize, stringSize } from "./deep-size.js";
 import { isPlainWord } from "./psych-scalar.js";
 import { mappingKind, sequenceKind } from "./psych-tags.js";
 import type { ScalarStyle, YamlNode } from "./yaml-node.js";
+import {
+  AMPERSAND,
+  BANG,
+  COLON,
+  CR,
+  DASH,
+  DOUBLE_QUOTE,
+  GREATER,
+  HASH,
+  LESS,
+  LF,
+  OPEN_BRACE,
+  OPEN_BRACKET,
+  PIPE,
+  QUESTION,
+  SINGLE_QUOTE,
+  SPACE,
+  STAR,
+  TAB,
+  isFlowIndicator,
+} from "./char-codes.js";
 
 type Kind = "scalar" | "sequence" | "mapping" | null;
 
@@ -75,25 +96,6 @@ class Unsupported extends Error {}
 
 const anyTag = (kind: "scalar" | "sequence" | "mapping") => new Type("", { kind, multi: true });
 const SCHEMA = new Schema({ explicit: [anyTag("scalar"), anyTag("sequence"), anyTag("mapping")] });
-
-const SPACE = 0x20;
-const TAB = 0x09;
-const LF = 0x0a;
-const CR = 0x0d;
-const HASH = 0x23;
-const BANG = 0x21;
-const AMPERSAND = 0x26;
-const STAR = 0x2a;
-const COLON = 0x3a;
-const QUESTION = 0x3f;
-const DASH = 0x2d;
-const OPEN_BRACKET = 0x5b;
-const OPEN_BRACE = 0x7b;
-const LESS = 0x3c;
-const GREATER = 0x3e;
-const DOUBLE_QUOTE = 0x22;
-const SINGLE_QUOTE = 0x27;
-const PIPE = 0x7c;
 
 /** A tag as libyaml reads one: `!`, `!!` or `!name!` and URI characters, or `!<uri>`. */
 const TAG = /^!(?:<[\w\-#;/?:@&=+$,.!~*'()[\]%]+>|(?:!|[\w-]*!)?[\w\-#;/?:@&=+$,.~*'()[\]%]*)$/;
@@ -784,10 +786,6 @@ function isContentStart(code: number): boolean {
 
 function isSpaceOrBreak(code: number): boolean {
   return code === SPACE || code === TAB || code === LF || code === CR;
-}
-
-function isFlowIndicator(code: number): boolean {
-  return code === 0x2c || code === 0x5b || code === 0x5d || code === 0x7b || code === 0x7d;
 }
 
 /** The end of an anchor's or alias's name, which libyaml limits to letters, digits, `_`, `-`. */
