@@ -14,7 +14,8 @@ import { build } from "esbuild";
 const root = new URL("..", import.meta.url).pathname;
 const dist = `${root}packages/cli/dist`;
 const outdir = `${dist}/bundle`;
-const COMMANDS = ["lint", "plan", "run", "server", "runner", "deploy"];
+// The commands main knows (the build compiles packages/cli before it bundles it).
+const { COMMAND_NAMES } = await import(`${dist}/main.js`);
 
 // The previous layout (one ES module and its chunks) and the previous bundles.
 for (const old of ["chunks", "conveyor.mjs", "conveyor.mjs.map", "bundle"]) {
@@ -23,7 +24,7 @@ for (const old of ["chunks", "conveyor.mjs", "conveyor.mjs.map", "bundle"]) {
 const entryPoints = {
   main: `${root}packages/cli/src/main.ts`,
   ...Object.fromEntries(
-    COMMANDS.map((name) => [name, `${root}packages/cli/src/commands/${name}.ts`]),
+    COMMAND_NAMES.map((name) => [name, `${root}packages/cli/src/commands/${name}.ts`]),
   ),
 };
 const shared = {
