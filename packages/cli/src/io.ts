@@ -1,4 +1,5 @@
 import type { SchemaCheck } from "@conveyor/pipeline";
+import type { BundleLocation } from "./launch/bundles.js";
 import type { RepositoryFacts } from "./repository.js";
 
 /** What a command may touch: the working directory, its output streams and the environment. */
@@ -18,6 +19,11 @@ export interface Io {
    * started (see main); commands that validate a configuration pass it to loadPipeline.
    */
   schemaCheck?: SchemaCheck;
+  /**
+   * Where the launcher found Conveyor's bundles and keeps their code caches (launch/); absent
+   * when the code runs unbundled (tests). A thread the command starts loads its code from there.
+   */
+  bundles?: BundleLocation;
 }
 
 const USAGE_ERROR = Symbol.for("conveyor.UsageError");

@@ -1,5 +1,6 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { asksForHelp, type Io, UsageError } from "./io.js";
 import { inspectRepository } from "./repository.js";
 import { startSchemaThread } from "./schema-thread/thread.js";
@@ -84,15 +85,16 @@ const SCHEMA_COMMANDS = new Set(["lint", "plan"]);
 
 /**
  * Starts the schema thread before the command's code loads: the thread then loads the validator
- * on another core (on a machine that has one). Its worker is bundled beside this module
- * (scripts/bundle-cli.mjs); where it is not (the unbundled build), the thread fails to start and
- * checks run on this thread.
+ * on another core (on a machine that has one), from the bundles the launcher used
+ * (scripts/bundle-cli.mjs). Run unbundled (the tests), checks are made on this thread.
  */
 function withSchemaThread(name: string, args: readonly string[], io: Io): Io {
-  if (io.schemaCheck || !SCHEMA_COMMANDS.has(name)) return io;
+  if (io.schemaCheck || !io.bundles || !SCHEMA_COMMANDS.has(name)) return io;
   // With one core, a second thread only adds its start and the copy of the configuration.
   if (availableParallelism() < 2) return io;
   if (asksForHelp(args)) return io;
-  const thread = startSchemaThread(new URL("./schema-worker.cjs", import.meta.url));
+  const thread = startSchemaThread(join(io.bundles.dir, "schema-thread.cjs"), {
+    bundles: io.bundles,
+  });
   return { ...io, schemaCheck: thread.check };
 }

@@ -1,5 +1,5 @@
 /**
- * Checks configurations against GitLab's schema on a thread of its own (worker.ts), started as
+ * Checks configurations against GitLab's schema on a thread of its own (checks.ts), started as
  * the command starts: the thread loads and warms the validator while this one reads and
  * composes the configuration, and checks it while this one plans (LoadOptions.schemaCheck,
  * planSettled in @conveyor/pipeline). On a machine with a second core, validation then costs
@@ -20,8 +20,11 @@ export interface SchemaThread {
   close(): void;
 }
 
-/** Starts the thread from `workerFile` (the bundled worker.ts). */
-export function startSchemaThread(workerFile: URL | string): SchemaThread {
+/**
+ * Starts the thread from `workerFile` (worker.ts, or bundled-worker.ts bundled), which is given
+ * `workerData`.
+ */
+export function startSchemaThread(workerFile: URL | string, workerData?: unknown): SchemaThread {
   let worker: Worker | undefined;
   let failure: Error | undefined;
   const waiting: Array<{ resolve(conforms: boolean): void; reject(error: Error): void }> = [];
@@ -36,7 +39,7 @@ export function startSchemaThread(workerFile: URL | string): SchemaThread {
   };
   try {
     // The command's own Node flags (`--input-type`, say) may mean nothing to the thread's file.
-    worker = new Worker(workerFile, { execArgv: [] });
+    worker = new Worker(workerFile, { execArgv: [], workerData });
     worker.on("message", (conforms: unknown) => {
       waiting.shift()?.resolve(conforms === true);
       unrefWhenIdle();

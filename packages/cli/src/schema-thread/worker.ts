@@ -1,10 +1,5 @@
-/**
- * The schema thread's code (thread.ts starts it): answers each configuration it is sent with
- * whether it conforms to GitLab's schema. It loads the schema's validator and nothing else.
- */
+/** The schema thread's code as the unbundled build runs it (the tests start it from here). */
 import { parentPort } from "node:worker_threads";
-import { conformsToSchema } from "@conveyor/pipeline/schema-check";
+import { answerSchemaChecks } from "./checks.js";
 
-parentPort?.on("message", (config: unknown) => {
-  parentPort?.postMessage(conformsToSchema(config));
-});
+if (parentPort) answerSchemaChecks(parentPort);
