@@ -2,8 +2,12 @@
  * The planning benchmark: how long it takes to plan a generated 1,000-job `.gitlab-ci.yml`
  * pipeline (bench/generate.mjs), measured in one run on the same repository for
  *
- *   conveyor (process)     `node packages/cli/bin/conveyor.js plan --json --branch main`
+ *   conveyor (process)     `packages/cli/bin/conveyor plan --json --branch main`, the command
+ *                          npm installs, with this benchmark's `node` first on the PATH
  *   conveyor (process, no code cache)   the same with V8's code cache off
+ *   conveyor (node conveyor.js)         `node packages/cli/bin/conveyor.js plan …`: the same
+ *                          without the command's shell launcher (which keeps
+ *                          NODE_EXTRA_CA_CERTS from Node 20's start)
  *   conveyor (in-process)  buildEvent → loadPipeline → planLoaded from packages/pipeline/dist
  *   gitlab-ci-local        the peer, 4.75.1 on Node 22: `--list-json --cwd .`
  *
@@ -18,12 +22,12 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { cpus, tmpdir } from "node:os";
-import { isAbsolute, join, normalize, relative } from "node:path";
+import { delimiter, dirname, isAbsolute, join, normalize, relative } from "node:path";
 import { performance } from "node:perf_hooks";
 import { pathToFileURL } from "node:url";
 import { writeRepository } from "./generate.mjs";
 import { nodeStartOnce, withoutExtraCaCerts } from "./lib/node-start.mjs";
-import { CLI_BIN, CLI_BUNDLES, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
+import { CLI_BIN, CLI_BUNDLES, CLI_COMMAND, CLI_LAUNCH, ROOT } from "./lib/paths.mjs";
 import { PEER_NODE_MAJOR, PEER_VERSION, ensurePeer } from "./lib/peer.mjs";
 import { describeFailure, isolatedEnv, removeScratch, runProcess } from "./lib/processes.mjs";
 import { headline, log, machine, ms, table, writeReport } from "./lib/report.mjs";
@@ -68,7 +72,7 @@ async function timeProcess(label, options, once) {
 // Conveyor.
 
 function conveyorMissing() {
-  const missing = [CLI_BIN, CLI_LAUNCH, CLI_BUNDLES, PIPELINE_DIST].filter(
+  const missing = [CLI_COMMAND, CLI_BIN, CLI_LAUNCH, CLI_BUNDLES, PIPELINE_DIST].filter(
     (path) => !existsSync(path),
   );
   if (missing.length === 0) return undefined;
@@ -76,17 +80,22 @@ function conveyorMissing() {
 }
 
 /**
- * `conveyor plan` as a user runs it. With `codeCache`, V8's code cache lives in a folder of the
- * benchmark's own (XDG_CACHE_HOME), which the first, untimed run fills, as a user's first run
- * does; without, the cache is off (NODE_DISABLE_COMPILE_CACHE) and every run compiles.
+ * `conveyor plan` as a user runs it: the installed command, or with `direct` its Node entry
+ * (`node conveyor.js`). With `codeCache`, V8's code cache lives in a folder of the benchmark's
+ * own (XDG_CACHE_HOME), which the first, untimed run fills, as a user's first run does; without,
+ * the cache is off (NODE_DISABLE_COMPILE_CACHE) and every run compiles.
  */
-async function conveyorProcess(dir, options, { codeCache, tool }) {
+async function conveyorProcess(dir, options, { codeCache, direct, tool }) {
   const cacheHome = mkdtempSync(join(tmpdir(), "conveyor-bench-cache-"));
+  // The command runs the first `node` on the PATH: this one.
+  const path = `${dirname(process.execPath)}${delimiter}${process.env.PATH ?? ""}`;
   const env = codeCache
-    ? { ...process.env, XDG_CACHE_HOME: cacheHome }
-    : { ...process.env, NODE_DISABLE_COMPILE_CACHE: "1" };
-  const args = [CLI_BIN, "plan", "--json", "--branch", "main"];
-  const once = () => runProcess(process.execPath, args, { cwd: dir, env });
+    ? { ...process.env, PATH: path, XDG_CACHE_HOME: cacheHome }
+    : { ...process.env, PATH: path, NODE_DISABLE_COMPILE_CACHE: "1" };
+  const args = ["plan", "--json", "--branch", "main"];
+  const once = direct
+    ? () => runProcess(process.execPath, [CLI_BIN, ...args], { cwd: dir, env })
+    : () => runProcess(CLI_COMMAND, args, { cwd: dir, env });
   try {
     const first = await once();
     const plan = parsePlan(first, "conveyor plan");
@@ -342,12 +351,19 @@ export async function planBench(given = {}) {
     rows.push({ tool: "conveyor (process)", error: missing });
     rows.push({ tool: "conveyor (in-process)", error: missing });
   } else {
-    for (const codeCache of [true, false]) {
-      const tool = codeCache ? "conveyor (process)" : "conveyor (process, no code cache)";
+    for (const [tool, codeCache, direct] of [
+      ["conveyor (process)", true, false],
+      ["conveyor (process, no code cache)", false, false],
+      ["conveyor (node conveyor.js)", true, true],
+    ]) {
       log(`${tool}: ${options.warmup} warm-up + ${options.runs} runs…`);
       try {
-        const { samples, plan } = await conveyorProcess(repo.dir, options, { codeCache, tool });
-        if (codeCache) {
+        const { samples, plan } = await conveyorProcess(repo.dir, options, {
+          codeCache,
+          direct,
+          tool,
+        });
+        if (codeCache && !direct) {
           counts.conveyorProcess = plan.jobs.length;
           conveyorJobs = plan.jobs;
         }

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs the command-line tools the test suite meets as real parts, when missing: git (job
-# checkouts), zip and unzip (artifact archives are checked against Info-ZIP, as users open them).
+# checkouts), zip and unzip (artifact archives are checked against Info-ZIP, as users open them),
+# openssl (the certificates of the HTTPS servers remote-include tests fetch from).
 # Usage: scripts/ci/install-tools.sh   (as root, or with passwordless sudo)
 set -euo pipefail
 
@@ -9,7 +10,7 @@ as_root() {
 }
 
 missing=()
-for tool in git zip unzip; do
+for tool in git zip unzip openssl; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 [ ${#missing[@]} -eq 0 ] && exit 0

@@ -8,7 +8,6 @@
  * apply, unpin, history, status and diff.
  */
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -23,33 +22,19 @@ import {
   type TestServer,
   waitUntil,
 } from "@conveyor/server/testing";
-import { CONVEYOR_BIN, writeFiles } from "./testing/cli-process.js";
+import { type CommandResult, CONVEYOR_BIN, runAsync, writeFiles } from "./testing/cli-process.js";
 
 const CLUSTER_TOKEN = "cluster-Secret-token-0123456789abcdef";
-
-interface Result {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
 
 /** `conveyor ARGS` with exactly `env` (plus PATH and HOME): no CI_* leaks in from outside. */
 function conveyorWith(
   cwd: string,
   env: Record<string, string>,
   ...args: string[]
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CONVEYOR_BIN, ...args], {
-      cwd,
-      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
-    child.stderr.setEncoding("utf8").on("data", (text: string) => (stderr += text));
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+): Promise<CommandResult> {
+  return runAsync(process.execPath, [CONVEYOR_BIN, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
   });
 }
 

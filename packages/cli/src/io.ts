@@ -24,6 +24,11 @@ export interface Io {
    * when the code runs unbundled (tests). A thread the command starts loads its code from there.
    */
   bundles?: BundleLocation;
+  /**
+   * The file of PEM certificates NODE_EXTRA_CA_CERTS names, when bin/conveyor kept it from
+   * Node's start (launch/deferred-ca.ts): a connection the command opens itself trusts them.
+   */
+  extraCaCertsFile?: string;
 }
 
 const USAGE_ERROR = Symbol.for("conveyor.UsageError");

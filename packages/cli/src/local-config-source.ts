@@ -6,6 +6,8 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { builtinTemplate, type ConfigSource } from "@conveyor/pipeline";
+import { getText } from "./http-get-text.js";
+import { trustedCertificates } from "./launch/deferred-ca.js";
 
 export type RemoteFetcher = (url: string) => Promise<string | undefined>;
 
@@ -57,19 +59,38 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
   };
 }
 
-/** Fetches an https URL with a timeout and a size cap; undefined for a 404. */
-export function httpFetcher(timeoutMs = 10_000, maxBytes = 1 << 20): RemoteFetcher {
+export interface HttpFetcherOptions {
+  timeoutMs?: number;
+  maxBytes?: number;
+  /**
+   * NODE_EXTRA_CA_CERTS's file when bin/conveyor kept it from Node's start (Io.extraCaCertsFile):
+   * read on the first fetch, and trusted besides Node's own roots.
+   */
+  extraCaCertsFile?: string | undefined;
+  /** Where a warning goes (an extra certificates file that cannot be read). */
+  warn?: (message: string) => void;
+}
+
+/** Fetches an http(s) URL with a timeout and a size cap; undefined for a 404. */
+export function httpFetcher(options: HttpFetcherOptions = {}): RemoteFetcher {
+  const { timeoutMs = 10_000, maxBytes = 1 << 20, extraCaCertsFile } = options;
+  let ca: string[] | undefined;
+  const trusted = () =>
+    extraCaCertsFile === undefined
+      ? undefined
+      : (ca ??= trustedCertificates(extraCaCertsFile, options.warn ?? (() => undefined)));
   return async (url) => {
     if (!/^https?:\/\//.test(url)) throw new Error(`remote include must be an http(s) URL: ${url}`);
-    const response = await fetch(url, {
-      signal: AbortSignal.timeout(timeoutMs),
-      redirect: "follow",
+    const certificates = url.startsWith("https:") ? trusted() : undefined;
+    const response = await getText(url, {
+      timeoutMs,
+      maxBytes,
+      ...(certificates ? { ca: certificates } : {}),
     });
     if (response.status === 404) return undefined;
-    if (!response.ok) throw new Error(`remote include ${url} answered HTTP ${response.status}`);
-    const text = await response.text();
-    if (text.length > maxBytes)
-      throw new Error(`remote include ${url} is larger than ${maxBytes} bytes`);
-    return text;
+    if (response.status < 200 || response.status > 299) {
+      throw new Error(`remote include ${url} answered HTTP ${response.status}`);
+    }
+    return response.text;
   };
 }

@@ -19,6 +19,8 @@ export async function lintCommand(args: string[], io: Io): Promise<number> {
     file,
     overrides: { variables: parseVars(values.var) },
     remote: !values["no-remote"],
+    extraCaCertsFile: io.extraCaCertsFile,
+    stderr: io.stderr,
   });
   const loaded = await settleSchema(pending);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");

@@ -11,7 +11,7 @@ import {
   type SchemaCheck,
 } from "@conveyor/pipeline";
 import { changedSince } from "../git.js";
-import { UsageError } from "../io.js";
+import { type Io, UsageError } from "../io.js";
 import { httpFetcher, localConfigSource } from "../local-config-source.js";
 import { inspectRepository, type RepositoryFacts } from "../repository.js";
 
@@ -28,6 +28,10 @@ export interface LoadRequest {
   pipelineIdFor?: (root: string) => Promise<number>;
   /** The facts of the repository in `cwd` when they were already asked for (Io.repository). */
   repository?: Promise<RepositoryFacts> | undefined;
+  /** NODE_EXTRA_CA_CERTS's file, to trust when fetching remote includes (Io.extraCaCertsFile). */
+  extraCaCertsFile?: string | undefined;
+  /** Where warnings go. */
+  stderr?: Io["stderr"];
   /** Where the schema is checked (Io.schemaCheck); the result is then to be settled. */
   schemaCheck?: SchemaCheck | undefined;
 }
@@ -102,7 +106,14 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
   const source = localConfigSource({
     root,
     files: repository.files,
-    ...(request.remote ? { fetchRemote: httpFetcher() } : {}),
+    ...(request.remote
+      ? {
+          fetchRemote: httpFetcher({
+            extraCaCertsFile: request.extraCaCertsFile,
+            warn: (message) => request.stderr?.write(`${message}\n`),
+          }),
+        }
+      : {}),
   });
   const loaded = await loadPipeline(text, {
     file: name,

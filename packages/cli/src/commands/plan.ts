@@ -26,6 +26,8 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
     file,
     overrides: eventOverrides(values),
     remote: !values["no-remote"],
+    extraCaCertsFile: io.extraCaCertsFile,
+    stderr: io.stderr,
   });
   const plan = await planSettled(loaded, event, { compareTo });
   if (values.json) {

@@ -87,6 +87,8 @@ export async function runCommand(args: string[], io: Io): Promise<number> {
     file: values.file,
     overrides: eventOverrides(values),
     remote: !values["no-remote"],
+    extraCaCertsFile: io.extraCaCertsFile,
+    stderr: io.stderr,
     pipelineIdFor: nextPipelineId,
   });
   const fullPlan = planLoaded(loaded, event, { compareTo });

@@ -12,6 +12,7 @@ import { fileURLToPath } from "node:url";
 import { asksForHelp, type Io } from "../io.js";
 import type { CommandLoader, main as mainFunction } from "../main.js";
 import { openBundles } from "./bundles.js";
+import { takeDeferredCaCerts } from "./deferred-ca.js";
 
 export interface LaunchOptions {
   /** The folder holding the manifest and the bundles (default: this build's). */
@@ -49,8 +50,14 @@ export async function launch(argv: string[], io: Io, options: LaunchOptions = {}
     if (typeof command !== "function") throw new Error(`conveyor: bundle '${name}' has no command`);
     return command as Awaited<ReturnType<CommandLoader>>;
   };
-  // The threads a command starts load their code from the same bundles and caches.
-  const code = await main(argv, { ...io, bundles: { dir, cacheDir } }, loadCommand);
+  const extraCaCertsFile = takeDeferredCaCerts(io.env);
+  const commandIo: Io = {
+    ...io,
+    // The threads a command starts load their code from the same bundles and caches.
+    bundles: { dir, cacheDir },
+    ...(extraCaCertsFile === undefined ? {} : { extraCaCertsFile }),
+  };
+  const code = await main(argv, commandIo, loadCommand);
   // A cache is written once: from a run that did the command's work (it ran to its end), not
   // from a usage error or a look at the help, which compile little of what the next run needs.
   if (code !== 2 && !asksForHelp(argv)) for (const bundle of bundles.loaded) bundle.saveCache();

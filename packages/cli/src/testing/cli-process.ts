@@ -9,6 +9,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export const CONVEYOR_BIN = fileURLToPath(new URL("../../bin/conveyor.js", import.meta.url));
+/** The command npm links onto the PATH: a shell script that starts CONVEYOR_BIN. */
+export const CONVEYOR_LAUNCHER = fileURLToPath(new URL("../../bin/conveyor", import.meta.url));
 
 export interface CommandResult {
   code: number | null;
@@ -24,8 +26,17 @@ export function conveyor(cwd: string, ...args: string[]): CommandResult {
 
 /** The same without blocking the test's event loop (for commands that run jobs). */
 export function conveyorAsync(cwd: string, ...args: string[]): Promise<CommandResult> {
+  return runAsync(process.execPath, [CONVEYOR_BIN, ...args], { cwd });
+}
+
+/** Runs `command args` to its end without blocking the test's event loop. */
+export function runAsync(
+  command: string,
+  args: readonly string[],
+  options: { cwd: string; env?: NodeJS.ProcessEnv },
+): Promise<CommandResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CONVEYOR_BIN, ...args], { cwd });
+    const child = spawn(command, args, options);
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (text: string) => (stdout += text));
