@@ -21,7 +21,8 @@ export function parseNeeds(value: unknown): NeedSpec[] | null {
   if (value === undefined || value === null) return null;
   const items = Array.isArray(value) ? value : [value];
   const out: NeedSpec[] = [];
-  for (const item of items) {
+  for (let i = 0; i < items.length; i++) {
+    const item: unknown = items[i];
     if (typeof item === "string") {
       out.push({ job: item, artifacts: true, optional: false });
     } else if (isMap(item) && typeof item.job === "string") {
@@ -42,12 +43,15 @@ export function parseNeeds(value: unknown): NeedSpec[] | null {
   return out;
 }
 
-/** Instance names a need resolves to, given the instances of each job present in the pipeline. */
+/**
+ * Instance names a need resolves to, given the instances of each job present in the pipeline
+ * (for a need on the whole job, `present`'s own list: read it, don't keep it).
+ */
 export function resolveNeed(
   need: NeedSpec,
   present: ReadonlyMap<string, readonly string[]>,
-): string[] {
+): readonly string[] {
   const instances = present.get(need.job) ?? [];
-  if (!need.instances) return [...instances];
+  if (!need.instances) return instances;
   return need.instances.filter((name) => instances.includes(name));
 }

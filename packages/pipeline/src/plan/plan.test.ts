@@ -251,3 +251,49 @@ job:
   const plan = await planText(yaml);
   assert.deepEqual(plan.jobs[0]?.variables, { LEVEL: "rule", KEEP: "global" });
 });
+
+test("jobs with the same rules (an anchor, a parallel job) are each decided by their own variables", async () => {
+  const yaml = `
+.rules: &rules
+  - if: $TARGET == "eu"
+    when: manual
+  - if: $CI_NODE_INDEX == "2"
+a:
+  script: x
+  variables: { TARGET: eu }
+  rules: *rules
+b:
+  script: x
+  variables: { TARGET: us }
+  rules: *rules
+c:
+  script: x
+  variables: { TARGET: eu }
+  rules: *rules
+d:
+  script: x
+  parallel: 3
+  rules: *rules
+`;
+  assert.deepEqual(whens(await planText(yaml)), {
+    a: "manual",
+    c: "manual",
+    "d 2/3": "on_success",
+  });
+});
+
+test("a job whose own variables close a reference cycle with a global one stops the pipeline", async () => {
+  const yaml = `
+variables: { A: "$B-a" }
+fine:
+  script: x
+  variables: { B: b }
+looping:
+  script: x
+  variables: { B: "$A" }
+`;
+  const plan = await planText(yaml);
+  assert.equal(plan.created, false);
+  assert.match(plan.errors[0]?.message ?? "", /looping.*circular variable reference detected/);
+  assert.equal(plan.errors.length, 1);
+});

@@ -2,6 +2,9 @@
  * The pipeline GitLab would create for an event: workflow rules, then each job's `rules` or
  * `only`/`except`, `when`, `allow_failure`, `start_in`, `needs`, and the YAML variables each job
  * receives. Pure: the event carries every fact about the world.
+ *
+ * Loops that run once per job are indexed: `conveyor plan` is a fresh process, where they run
+ * before the JIT has optimised them, and there `for…of` costs an iterator object per loop.
  * Docs: https://docs.gitlab.com/ci/yaml/workflow/ , https://docs.gitlab.com/ci/jobs/job_rules/
  */
 import { type ConfigMap, isMap } from "../compose/deep-merge.js";
@@ -14,6 +17,7 @@ import { isIncludedByPolicies, toPolicy } from "../rules/only-except.js";
 import { flattenRules, matchRule, type RuleMap } from "../rules/rules.js";
 import {
   expandVariables,
+  type JobInfo,
   jobVariableError,
   parseYamlVariables,
   type Variable,
@@ -21,15 +25,15 @@ import {
 import type { CompiledJob, CompiledPipeline } from "./compile.js";
 import { type NeedSpec, parseNeeds, resolveNeed } from "./needs.js";
 import type { JobInstance } from "./parallel.js";
+import { RulesMemo } from "./rules-memo.js";
 import {
-  expandedScope,
   jobPredefined,
-  jobScopeExpander,
   type Lookup,
-  pipelinePredefined,
-  pipelineVariables,
-  valuesOf,
-  winningVariables,
+  type PipelineLayers,
+  pipelineLayers,
+  pipelineScope,
+  type SharedJobVariables,
+  sharedJobVariables,
   yamlValues,
 } from "./variables.js";
 
@@ -84,11 +88,17 @@ interface PipelineScope {
   file: string;
   /** Top-level YAML variables, then the matching workflow rule's. */
   globals: Variable[];
-  predefined: Variable[];
-  given: Variable[];
+  /** The pipeline's predefined and given variables, indexed once for every scope. */
+  layers: PipelineLayers;
   hasWorkflowRules: boolean;
   compareTo: ChangedPathsComparedTo | undefined;
-  expandJobScope: ReturnType<typeof jobScopeExpander>;
+  /**
+   * What the jobs with the same `inherit` share, by that value (`undefined` for most jobs):
+   * which globals a job receives depends on it alone.
+   */
+  sharedByInherit: Map<unknown, SharedJobVariables>;
+  /** The matching rule of each job's `rules`, remembered for jobs with the same rules. */
+  jobRules: RulesMemo<RuleMap | undefined>;
   errors: Diagnostic[];
 }
 
@@ -111,16 +121,15 @@ export function planPipeline(
   file: string,
   options: PlanOptions = {},
 ): Plan {
-  const predefined = pipelinePredefined(event);
   const scope: PipelineScope = {
     event,
     file,
     globals: compiled.variables,
-    predefined,
-    given: pipelineVariables(event),
+    layers: pipelineLayers(event),
     hasWorkflowRules: compiled.hasWorkflowRules,
     compareTo: options.compareTo,
-    expandJobScope: jobScopeExpander(predefined),
+    sharedByInherit: new Map(),
+    jobRules: new RulesMemo(),
     errors: [],
   };
   const notCreated = (reason: string): Plan => ({
@@ -135,7 +144,7 @@ export function planPipeline(
   const workflow = compiled.workflow;
   let autoCancel = isMap(workflow?.auto_cancel) ? workflow.auto_cancel : undefined;
   if (workflow && workflow.rules !== undefined && workflow.rules !== null) {
-    const { lookup } = expandedScope([...scope.predefined, ...scope.globals, ...scope.given]);
+    const { lookup } = pipelineScope(scope.layers, scope.globals);
     const rule = safeMatch(
       workflow.rules,
       ruleContext(event, lookup, scope.compareTo),
@@ -154,37 +163,35 @@ export function planPipeline(
   }
 
   const drafts: Draft[] = [];
-  for (const job of compiled.jobs) {
-    for (const instance of job.instances) {
-      const draft = planJob(job, instance, scope);
+  for (let j = 0; j < compiled.jobs.length; j++) {
+    const job = compiled.jobs[j] as CompiledJob;
+    for (let i = 0; i < job.instances.length; i++) {
+      const draft = planJob(job, job.instances[i] as JobInstance, scope);
       if (draft) drafts.push(draft);
     }
   }
   if (scope.errors.length === 0) resolveDraftNeeds(drafts, scope);
   if (scope.errors.length > 0) return notCreated(scope.errors[0]?.message ?? "");
 
-  const stageIndex = new Map(compiled.stages.map((stage, i) => [stage, i]));
-  const jobs = drafts
-    .map(({ job }, i) => ({ job, i }))
-    .sort(
-      (a, b) =>
-        (stageIndex.get(a.job.stage) ?? 0) - (stageIndex.get(b.job.stage) ?? 0) || a.i - b.i,
-    )
-    .map(({ job }) => job);
+  const jobs = inStageOrder(
+    drafts.map((draft) => draft.job),
+    compiled.stages,
+  );
   // A pipeline of nothing but `.pre`/`.post` jobs is not created either.
   if (jobs.every((job) => job.stage === ".pre" || job.stage === ".post"))
     return notCreated(NO_JOBS);
 
+  const used = new Set(jobs.map((job) => job.stage));
   const plan: Plan = {
     created: true,
-    stages: compiled.stages.filter((stage) => jobs.some((job) => job.stage === stage)),
+    stages: compiled.stages.filter((stage) => used.has(stage)),
     jobs,
     variables: yamlValues(scope.globals),
     errors: scope.errors,
   };
   if (autoCancel) plan.autoCancel = autoCancel;
   if (typeof workflow?.name === "string") {
-    const { lookup } = expandedScope([...scope.predefined, ...scope.globals, ...scope.given]);
+    const { lookup } = pipelineScope(scope.layers, scope.globals);
     plan.name = expandVariables(workflow.name, lookup);
   }
   return plan;
@@ -192,25 +199,17 @@ export function planPipeline(
 
 function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope): Draft | undefined {
   const def = job.definition;
-  const yaml: Variable[] = [
-    ...scope.globals.filter((variable) => inheritsVariable(def, variable.key)),
-    ...job.ownVariables,
-    ...Object.entries(instance.matrix ?? {}).map(([key, value]): Variable => ({
-      key,
-      value,
-      source: "matrix",
-    })),
-  ];
+  const shared = sharedVariablesOf(def, scope);
+  const own = instance.matrix
+    ? [...job.ownVariables, ...matrixVariables(instance.matrix)]
+    : job.ownVariables;
   const jobWhen = typeof def.when === "string" ? def.when : "on_success";
-  const predefined = jobPredefined(scope.event, {
-    name: instance.name,
-    stage: job.stage,
-    when: jobWhen,
-    ...(instance.nodeTotal !== undefined
-      ? { nodeIndex: instance.nodeIndex as number, nodeTotal: instance.nodeTotal }
-      : {}),
-  });
-  const { lookup, error } = scope.expandJobScope(predefined, [...yaml, ...scope.given]);
+  const jobInfo: JobInfo = { name: instance.name, stage: job.stage, when: jobWhen };
+  if (instance.nodeTotal !== undefined) {
+    jobInfo.nodeIndex = instance.nodeIndex as number;
+    jobInfo.nodeTotal = instance.nodeTotal;
+  }
+  const { lookup, error } = shared.scope(jobPredefined(scope.event, jobInfo), own);
   if (error !== undefined) {
     scope.errors.push(
       at(
@@ -223,7 +222,6 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
     );
     return undefined;
   }
-  const context = ruleContext(scope.event, lookup, scope.compareTo);
 
   let when = jobWhen;
   let startIn = typeof def.start_in === "string" ? def.start_in : undefined;
@@ -231,9 +229,10 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   let allowFailure = allow.value ?? jobWhen === "manual";
   let exitCodes = allow.exitCodes;
   let needSpecs = parseNeeds(def.needs);
+  let ruleVariables: Variable[] = [];
 
   if (def.rules !== undefined && def.rules !== null) {
-    const rule = safeMatch(def.rules, context, `jobs:${job.name}:rules`, def, scope);
+    const rule = matchJobRules(def.rules, lookup, `jobs:${job.name}:rules`, def, scope);
     if (!rule) return undefined;
     when = typeof rule.when === "string" ? rule.when : jobWhen;
     if (typeof rule.start_in === "string") startIn = rule.start_in;
@@ -242,10 +241,9 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
       allowFailure = ruleAllow.value ?? allowFailure;
       exitCodes = ruleAllow.exitCodes;
     }
-    yaml.push(
-      ...parseYamlVariables(rule.variables, `jobs:${job.name}:rules:variables`, { scope: "rules" })
-        .variables,
-    );
+    ruleVariables = parseYamlVariables(rule.variables, `jobs:${job.name}:rules:variables`, {
+      scope: "rules",
+    }).variables;
     if (rule.needs !== undefined) needSpecs = parseNeeds(rule.needs);
   } else {
     try {
@@ -253,7 +251,7 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
         toPolicy(def.only),
         toPolicy(def.except),
         scope.event,
-        context,
+        ruleContext(scope.event, lookup, scope.compareTo),
         scope.hasWorkflowRules,
       );
       if (!included) return undefined;
@@ -264,7 +262,9 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   }
   if (when === "never") return undefined;
 
-  const { variables, yamlVariables } = yamlVariablesOf(yaml);
+  const { variables, yamlVariables } = shared.yaml(
+    ruleVariables.length === 0 ? own : [...own, ...ruleVariables],
+  );
   const planned: PlannedJob = {
     name: instance.name,
     jobName: job.name,
@@ -287,18 +287,36 @@ function planJob(job: CompiledJob, instance: JobInstance, scope: PipelineScope):
   return { job: planned, needSpecs };
 }
 
+/**
+ * The jobs ordered by stage, each stage's in the given order (a stable sort by stage index; a
+ * stage not in `stages` counts as the first), one pass per job.
+ */
+function inStageOrder(jobs: readonly PlannedJob[], stages: readonly string[]): PlannedJob[] {
+  const stageIndex = new Map(stages.map((stage, i) => [stage, i]));
+  const byStage: PlannedJob[][] = stages.map(() => []);
+  if (byStage.length === 0) byStage.push([]);
+  for (let i = 0; i < jobs.length; i++) {
+    const job = jobs[i] as PlannedJob;
+    (byStage[stageIndex.get(job.stage) ?? 0] as PlannedJob[]).push(job);
+  }
+  return byStage.flat();
+}
+
 /** Turns each draft's need specs into job names of this pipeline; a missing required need is an error. */
 function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
   const present = new Map<string, string[]>();
-  for (const { job } of drafts) {
+  for (let i = 0; i < drafts.length; i++) {
+    const { job } = drafts[i] as Draft;
     const names = present.get(job.jobName);
     if (names) names.push(job.name);
     else present.set(job.jobName, [job.name]);
   }
-  for (const { job: draft, needSpecs } of drafts) {
+  for (let i = 0; i < drafts.length; i++) {
+    const { job: draft, needSpecs } = drafts[i] as Draft;
     if (!needSpecs) continue;
     const names: string[] = [];
-    for (const need of needSpecs) {
+    for (let n = 0; n < needSpecs.length; n++) {
+      const need = needSpecs[n] as NeedSpec;
       const resolved = resolveNeed(need, present);
       if (resolved.length === 0 && !need.optional) {
         scope.errors.push(
@@ -318,9 +336,23 @@ function resolveDraftNeeds(drafts: Draft[], scope: PipelineScope): void {
   }
 }
 
-function yamlVariablesOf(yaml: Variable[]): Pick<PlannedJob, "variables" | "yamlVariables"> {
-  const yamlVariables = winningVariables(yaml);
-  return { variables: valuesOf(yamlVariables), yamlVariables };
+/**
+ * What `job` shares with the other jobs that inherit the same globals, worked out by the first
+ * of them: `inheritsVariable` depends on the job's `inherit` alone.
+ */
+function sharedVariablesOf(def: ConfigMap, scope: PipelineScope): SharedJobVariables {
+  let shared = scope.sharedByInherit.get(def.inherit);
+  if (shared === undefined) {
+    const globals = scope.globals.filter((variable) => inheritsVariable(def, variable.key));
+    shared = sharedJobVariables(scope.layers, globals);
+    scope.sharedByInherit.set(def.inherit, shared);
+  }
+  return shared;
+}
+
+/** One `parallel:matrix` combination as variables. */
+function matrixVariables(matrix: Record<string, string>): Variable[] {
+  return Object.entries(matrix).map(([key, value]): Variable => ({ key, value, source: "matrix" }));
 }
 
 function parseAllowFailure(value: unknown): { value?: boolean; exitCodes?: number[] } {
@@ -353,8 +385,40 @@ function safeMatch(
   owner: ConfigMap,
   scope: PipelineScope,
 ): RuleMap | undefined {
+  return safely(() => matchRule(flattenRules(rules), context), path, owner, scope);
+}
+
+/**
+ * The first matching rule of a job's `rules` for the variables `lookup` gives, remembered for
+ * the jobs with the same `rules` (`RulesMemo`): matching reads nothing else of the job.
+ */
+function matchJobRules(
+  rules: unknown,
+  lookup: Lookup,
+  path: string,
+  owner: ConfigMap,
+  scope: PipelineScope,
+): RuleMap | undefined {
+  return safely(
+    () =>
+      scope.jobRules.decide(rules, lookup, (seen) =>
+        matchRule(flattenRules(rules), ruleContext(scope.event, seen, scope.compareTo)),
+      ),
+    path,
+    owner,
+    scope,
+  );
+}
+
+/** `match()`, or undefined with the expression error it throws added to the scope's errors. */
+function safely(
+  match: () => RuleMap | undefined,
+  path: string,
+  owner: ConfigMap,
+  scope: PipelineScope,
+): RuleMap | undefined {
   try {
-    return matchRule(flattenRules(rules), context);
+    return match();
   } catch (failure) {
     scope.errors.push(expressionError(path, failure, owner, scope.file));
     return undefined;

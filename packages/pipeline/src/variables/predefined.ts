@@ -106,7 +106,7 @@ export function predefinedVariables(
     b.add("CI_ENVIRONMENT_SLUG", environmentSlug(job.environment.name), "job-only");
     b.add("CI_ENVIRONMENT_URL", job.environment.url, "job-only");
   }
-  return b.out.filter((variable) => wanted.has(variable.availability!));
+  return ofPhase(b.out, wanted);
 }
 
 /**
@@ -123,7 +123,17 @@ export function jobPredefinedVariables(
   const b = new PredefinedBuilder();
   b.source = "predefined";
   jobVariables(b, event, job);
-  return b.out.filter((variable) => wanted.has(variable.availability!));
+  return ofPhase(b.out, wanted);
+}
+
+/** `variables` without those of a later phase than `wanted`: the same list when none is. */
+function ofPhase(variables: Variable[], wanted: ReadonlySet<Availability>): Variable[] {
+  for (let i = 0; i < variables.length; i++) {
+    if (!wanted.has((variables[i] as Variable).availability!)) {
+      return variables.filter((variable) => wanted.has(variable.availability!));
+    }
+  }
+  return variables;
 }
 
 /**

@@ -17,18 +17,27 @@
  *
  * A scope with a cycle, or with very many referencing variables, is sorted and expanded whole,
  * which gives GitLab's cycle message.
+ *
+ * Scopes that share most of their layers (every job of a pipeline has the pipeline's
+ * predefined, global and given variables) are made from one `ScopeTemplate`: what depends on
+ * the shared layers alone (each name's merged variables, whether their references form a
+ * cycle) is worked out once per template, and each scope works out only what its own layers
+ * change. Loops that run once per scope are indexed: a planner's scopes are made in a fresh
+ * process, before the JIT has optimised them, where `for…of` costs an iterator per loop.
  */
 import { mergeByPrecedence, isYamlSource, precedenceOf } from "./precedence.js";
 import { expandReferences, sortAndExpandAll, variableReferences } from "./sort-expand.js";
 import type { Variable } from "./types.js";
 
-/** One layer of a scope, indexed once and shared by every scope that includes it. */
+/** One layer of a scope, shared by every scope that includes it. */
 export interface ScopeLayer {
   readonly variables: readonly Variable[];
-  /** Each name's variables, in the layer's order. */
-  readonly byName: ReadonlyMap<string, readonly Variable[]>;
+  /** The layer's variables named `name`, in the layer's order, or undefined when it has none. */
+  named(name: string): readonly Variable[] | undefined;
   /** Names of which some variable references a variable. */
   readonly referencingNames: readonly string[];
+  /** How many of the variables reference a variable. */
+  readonly referencingCount: number;
 }
 
 export interface ScopeValues {
@@ -38,48 +47,206 @@ export interface ScopeValues {
   error?: string;
 }
 
+/** Marks the place of a layer that each scope of a template brings (`ScopeTemplate#values`). */
+export const OWN_LAYER: unique symbol = Symbol("own layer");
+
+/** Scopes of the same layers but for some, which each scope brings. */
+export interface ScopeTemplate {
+  /**
+   * `scopeValues` of the template's layers with `own` in the `OWN_LAYER` places, in order.
+   * Throws when `own` does not fill every place.
+   */
+  values(own: readonly ScopeLayer[]): ScopeValues;
+}
+
 /** Above this many referencing variables a scope is sorted whole (bounds the recursion). */
 const MAX_REFERENCING = 256;
 
-/** The merged variables of one name and what is known of them. */
-interface NameSlot {
+/** The merged variables of one name, the same in every scope that merges the same ones. */
+interface SlotItems {
   /** In merged order (the YAML sources collapsed into their one winner). */
   readonly items: readonly Variable[];
   /** The index of the variable that references this name, or -1. */
   readonly selfReference: number;
+}
+
+/** The merged variables of one name in one scope, with what that scope found out about them. */
+interface NameSlot extends SlotItems {
   /** Expanded values, by index, once worked out. */
   readonly expanded: Array<string | undefined>;
   /** Depth-first search state, by index: 0 unvisited, 1 open, 2 done. */
   state?: Uint8Array;
 }
 
-export function scopeLayer(variables: readonly Variable[]): ScopeLayer {
-  const byName = new Map<string, Variable[]>();
-  const referencingNames: string[] = [];
-  for (const variable of variables) {
-    const list = byName.get(variable.key);
-    if (list) list.push(variable);
-    else byName.set(variable.key, [variable]);
-    if (referencesOf(variable).length > 0 && !referencingNames.includes(variable.key)) {
-      referencingNames.push(variable.key);
-    }
-  }
-  return { variables, byName, referencingNames };
-}
+type SlotOf = (name: string) => NameSlot | null;
 
-/** The scope of `layers`, in that order, as `sortAndExpandAll(mergeByPrecedence(all))` sees it. */
-export function scopeValues(layers: readonly ScopeLayer[]): ScopeValues {
+/**
+ * The slots of one scope, by name: made on first use from `merged`, whose variables other
+ * scopes may share, and kept with what this scope finds out about them.
+ */
+function scopeSlots(merged: (name: string) => SlotItems | null): SlotOf {
   const slots = new Map<string, NameSlot | null>();
-  const slotOf = (name: string): NameSlot | null => {
+  return (name) => {
     let slot = slots.get(name);
     if (slot === undefined) {
-      slot = mergedSlot(layers, name);
+      const found = merged(name);
+      slot = found && {
+        items: found.items,
+        selfReference: found.selfReference,
+        expanded: new Array(found.items.length),
+      };
       slots.set(name, slot);
     }
     return slot;
   };
-  if (!isAcyclic(layers, slotOf)) return sortedWhole(layers);
+}
 
+/** `variables` as a layer: a large one is indexed by name when first asked, a small one searched. */
+export function scopeLayer(variables: readonly Variable[]): ScopeLayer {
+  return new Layer(variables);
+}
+
+/**
+ * Up to this many variables a layer is searched rather than indexed: a job brings two small
+ * layers (its predefined and its own YAML variables) and asks them for a few names.
+ */
+const SEARCHED_LAYER = 16;
+
+class Layer implements ScopeLayer {
+  readonly variables: readonly Variable[];
+  readonly referencingNames: string[] = [];
+  readonly referencingCount: number = 0;
+  #byName?: Map<string, Variable[]>;
+
+  constructor(variables: readonly Variable[]) {
+    this.variables = variables;
+    for (let i = 0; i < variables.length; i++) {
+      const variable = variables[i] as Variable;
+      if (referencesOf(variable).length === 0) continue;
+      this.referencingCount++;
+      if (!this.referencingNames.includes(variable.key)) this.referencingNames.push(variable.key);
+    }
+  }
+
+  named(name: string): readonly Variable[] | undefined {
+    const variables = this.variables;
+    if (variables.length > SEARCHED_LAYER) return (this.#byName ??= this.#index()).get(name);
+    let found: Variable[] | undefined;
+    for (let i = 0; i < variables.length; i++) {
+      const variable = variables[i] as Variable;
+      if (variable.key === name) (found ??= []).push(variable);
+    }
+    return found;
+  }
+
+  #index(): Map<string, Variable[]> {
+    const byName = new Map<string, Variable[]>();
+    for (const variable of this.variables) {
+      const list = byName.get(variable.key);
+      if (list) list.push(variable);
+      else byName.set(variable.key, [variable]);
+    }
+    return byName;
+  }
+}
+
+/** The scope of `layers`, in that order, as `sortAndExpandAll(mergeByPrecedence(all))` sees it. */
+export function scopeValues(layers: readonly ScopeLayer[]): ScopeValues {
+  return scopeTemplate(layers).values([]);
+}
+
+/**
+ * A template of the scopes made of `layers`, where each `OWN_LAYER` is a layer that every
+ * scope brings: the shared layers are merged and checked for cycles once, for all its scopes.
+ */
+export function scopeTemplate(layers: readonly (ScopeLayer | typeof OWN_LAYER)[]): ScopeTemplate {
+  return new Template(layers);
+}
+
+/** What a template knows of its shared layers: each name's merged variables, and cycles. */
+class Template implements ScopeTemplate {
+  readonly #layers: readonly (ScopeLayer | typeof OWN_LAYER)[];
+  readonly #shared: readonly ScopeLayer[];
+  readonly #ownPlaces: number;
+  /** Merged variables of names that no own layer defines, by name. */
+  readonly #sharedSlots = new Map<string, SlotItems | null>();
+  /** How many variables of the shared layers reference one, and whether they are few enough and form no cycle. */
+  #sharedGraph?: { readonly nodes: number; readonly acyclic: boolean };
+
+  constructor(layers: readonly (ScopeLayer | typeof OWN_LAYER)[]) {
+    this.#layers = layers;
+    this.#shared = layers.filter((layer): layer is ScopeLayer => layer !== OWN_LAYER);
+    this.#ownPlaces = layers.length - this.#shared.length;
+  }
+
+  values(own: readonly ScopeLayer[]): ScopeValues {
+    if (own.length !== this.#ownPlaces) {
+      throw new Error(`scope template takes ${this.#ownPlaces} own layers, not ${own.length}`);
+    }
+    const layers = own.length === 0 ? this.#shared : this.#fill(own);
+    const slotOf = scopeSlots((name) =>
+      definesIn(own, name) ? mergedSlot(layers, name) : this.#sharedSlot(name),
+    );
+    if (!this.#isAcyclic(layers, own, slotOf)) return sortedWhole(layers);
+    return { lookup: lazyLookup(slotOf) };
+  }
+
+  /** The template's layers with `own` in its places. */
+  #fill(own: readonly ScopeLayer[]): ScopeLayer[] {
+    let next = 0;
+    return this.#layers.map((layer) => (layer === OWN_LAYER ? (own[next++] as ScopeLayer) : layer));
+  }
+
+  #sharedSlot(name: string): SlotItems | null {
+    let items = this.#sharedSlots.get(name);
+    if (items === undefined) {
+      items = mergedSlot(this.#shared, name);
+      this.#sharedSlots.set(name, items);
+    }
+    return items;
+  }
+
+  /**
+   * `isAcyclic` of a scope, from what is known of the shared layers. The own layers only add
+   * variables to the shared layers' slots, or put a YAML variable in place of a shared one, so
+   * the references between shared variables in a scope are some of those between the shared
+   * layers alone. When those form no cycle, any cycle of the scope goes through a referencing
+   * variable of an own layer, and looking for one from the own layers' names is enough.
+   */
+  #isAcyclic(layers: readonly ScopeLayer[], own: readonly ScopeLayer[], slotOf: SlotOf): boolean {
+    const shared = this.#sharedReferences();
+    let ownReferencing = 0;
+    for (let i = 0; i < own.length; i++) ownReferencing += (own[i] as ScopeLayer).referencingCount;
+    if (shared.acyclic && shared.nodes + ownReferencing <= MAX_REFERENCING) {
+      if (ownReferencing === 0) return true;
+      return !hasCycle(referencingNodes(own, slotOf), slotOf);
+    }
+    return own.length === 0 ? false : isAcyclic(layers, slotOf);
+  }
+
+  #sharedReferences(): { readonly nodes: number; readonly acyclic: boolean } {
+    if (this.#sharedGraph === undefined) {
+      // The template's own slots: the search leaves its state in them.
+      const slotOf = scopeSlots((name) => this.#sharedSlot(name));
+      const nodes = referencingNodes(this.#shared, slotOf);
+      const acyclic =
+        nodes.length === 0 || (nodes.length <= MAX_REFERENCING && !hasCycle(nodes, slotOf));
+      this.#sharedGraph = { nodes: nodes.length, acyclic };
+    }
+    return this.#sharedGraph;
+  }
+}
+
+/** Whether one of `layers` has a variable named `name`. */
+function definesIn(layers: readonly ScopeLayer[], name: string): boolean {
+  for (let i = 0; i < layers.length; i++) {
+    if ((layers[i] as ScopeLayer).named(name) !== undefined) return true;
+  }
+  return false;
+}
+
+/** A lookup of the scope whose slots `slotOf` gives, expanding what it is asked for once. */
+function lazyLookup(slotOf: SlotOf): (name: string) => string | undefined {
   const expand = (slot: NameSlot, index: number): string => {
     const known = slot.expanded[index];
     if (known !== undefined) return known;
@@ -96,12 +263,10 @@ export function scopeValues(layers: readonly ScopeLayer[]): ScopeValues {
     slot.expanded[index] = value;
     return value;
   };
-  return {
-    lookup: (name) => {
-      const slot = slotOf(name);
-      if (!slot) return undefined;
-      return expand(slot, slot.selfReference >= 0 ? slot.selfReference : slot.items.length - 1);
-    },
+  return (name) => {
+    const slot = slotOf(name);
+    if (!slot) return undefined;
+    return expand(slot, slot.selfReference >= 0 ? slot.selfReference : slot.items.length - 1);
   };
 }
 
@@ -117,15 +282,16 @@ function winnerOf(slot: NameSlot, from: NameSlot, index: number): number {
 }
 
 /** The variables of `name` as `mergeByPrecedence` orders them, or null when there are none. */
-function mergedSlot(layers: readonly ScopeLayer[], name: string): NameSlot | null {
+function mergedSlot(layers: readonly ScopeLayer[], name: string): SlotItems | null {
   const below: Variable[] = [];
   const above: Variable[] = [];
   let yaml: Variable | undefined;
   let yamlRank = -1;
-  for (const layer of layers) {
-    const list = layer.byName.get(name);
+  for (let l = 0; l < layers.length; l++) {
+    const list = (layers[l] as ScopeLayer).named(name);
     if (!list) continue;
-    for (const variable of list) {
+    for (let i = 0; i < list.length; i++) {
+      const variable = list[i] as Variable;
       const rank = precedenceOf(variable.source);
       if (rank < 0) continue;
       if (isYamlSource(variable.source)) {
@@ -148,7 +314,7 @@ function mergedSlot(layers: readonly ScopeLayer[], name: string): NameSlot | nul
       : [...below, ...above];
   if (items.length === 0) return null;
   const selfReference = items.findIndex((item) => referencesOf(item).includes(name));
-  return { items, selfReference, expanded: new Array(items.length) };
+  return { items, selfReference };
 }
 
 /** The YAML sources' rank: every other source ranks below or above all of them. */
@@ -158,10 +324,18 @@ const YAML_RANK = precedenceOf("yaml-global");
  * True when no two or more variables reference each other in a cycle (as `sortAndExpandAll`
  * finds with its strongly connected components), and few enough variables reference any.
  */
-function isAcyclic(
+function isAcyclic(layers: readonly ScopeLayer[], slotOf: SlotOf): boolean {
+  const nodes = referencingNodes(layers, slotOf);
+  if (nodes.length === 0) return true;
+  if (nodes.length > MAX_REFERENCING) return false;
+  return !hasCycle(nodes, slotOf);
+}
+
+/** The referencing variables, in their merged slots, of the names that `layers` reference from. */
+function referencingNodes(
   layers: readonly ScopeLayer[],
-  slotOf: (name: string) => NameSlot | null,
-): boolean {
+  slotOf: SlotOf,
+): Array<[NameSlot, number]> {
   const nodes: Array<[NameSlot, number]> = [];
   const seen = new Set<string>();
   for (const layer of layers) {
@@ -170,13 +344,16 @@ function isAcyclic(
       seen.add(name);
       const slot = slotOf(name);
       if (!slot) continue;
-      slot.items.forEach((item, index) => {
-        if (referencesOf(item).length > 0) nodes.push([slot, index]);
-      });
+      for (let index = 0; index < slot.items.length; index++) {
+        if (referencesOf(slot.items[index] as Variable).length > 0) nodes.push([slot, index]);
+      }
     }
   }
-  if (nodes.length === 0) return true;
-  if (nodes.length > MAX_REFERENCING) return false;
+  return nodes;
+}
+
+/** True when a depth-first search from `starts` comes back to a variable on its path. */
+function hasCycle(starts: ReadonlyArray<[NameSlot, number]>, slotOf: SlotOf): boolean {
   // Only referencing variables can be on a cycle; an edge from a variable to itself is none.
   const visit = (slot: NameSlot, index: number): boolean => {
     const state = (slot.state ??= new Uint8Array(slot.items.length));
@@ -199,11 +376,11 @@ function isAcyclic(
     state[index] = 2;
     return true;
   };
-  for (const [slot, index] of nodes) {
+  for (const [slot, index] of starts) {
     if (slot.state?.[index] === 2) continue;
-    if (!visit(slot, index)) return false;
+    if (!visit(slot, index)) return true;
   }
-  return true;
+  return false;
 }
 
 function sortedWhole(layers: readonly ScopeLayer[]): ScopeValues {

@@ -14,11 +14,26 @@ import { sha256Hex } from "../hash/sha256.js";
  * lowercasing) becomes one `-`, so the result is ASCII and 63 characters are 63 bytes.
  */
 export function slugify(name: string): string {
-  return name
-    .toLowerCase()
-    .replace(/[^a-z0-9]/gu, "-")
-    .slice(0, 63)
-    .replace(/^-+|-+$/g, "");
+  return trimDashes(
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]/gu, "-")
+      .slice(0, 63),
+  );
+}
+
+const DASH = 0x2d;
+
+/**
+ * `text` without its leading and trailing `-`. A scan rather than `/^-+|-+$/g`, whose second
+ * branch is tried at every position: every job's `CI_JOB_NAME_SLUG` goes through here.
+ */
+function trimDashes(text: string): string {
+  let start = 0;
+  let end = text.length;
+  while (start < end && text.charCodeAt(start) === DASH) start++;
+  while (end > start && text.charCodeAt(end - 1) === DASH) end--;
+  return start === 0 && end === text.length ? text : text.slice(start, end);
 }
 
 /** Longest environment slug (an OpenShift limit). */
