@@ -142,3 +142,18 @@ test("jobs extending the same list of bases get what merging each job's bases an
     policy: "pull",
   });
 });
+
+test("a job named `__proto__` is extended like any other, as an own key", () => {
+  const config = JSON.parse(
+    '{".base": {"image": "alpine"}, "__proto__": {"extends": ".base", "script": "make"}, "other": {"script": "x"}}',
+  ) as Record<string, unknown>;
+  const { config: result, diagnostics } = applyExtends(config, "ci.yml");
+  assert.deepEqual(diagnostics, []);
+  assert.equal(Object.getPrototypeOf(result), Object.prototype);
+  assert.deepEqual(Object.keys(result), [".base", "__proto__", "other"]);
+  assert.deepEqual(Object.getOwnPropertyDescriptor(result, "__proto__")?.value, {
+    image: "alpine",
+    extends: ".base",
+    script: "make",
+  });
+});

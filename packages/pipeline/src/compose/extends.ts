@@ -7,7 +7,7 @@
  */
 import { type Diagnostic, errorAt } from "../diagnostics.js";
 import { copyOrigin, positionOf } from "../source-map.js";
-import { type ConfigMap, deepMerge, deepMergeAll, isMap } from "./deep-merge.js";
+import { type ConfigMap, deepMerge, deepMergeAll, isMap, setEntry } from "./deep-merge.js";
 
 /** GitLab's `Extendable::Entry::MAX_NESTING_LEVELS`: a chain deeper than this is refused. */
 export const MAX_EXTENDS_NESTING = 10;
@@ -18,8 +18,6 @@ export interface ExtendsResult {
 }
 
 export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
-  const result: ConfigMap = { ...config };
-  copyOrigin(config, result);
   const diagnostics: Diagnostic[] = [];
   const done = new Map<string, { value: ConfigMap }>();
   /** For each extended key, its longest chain of extending bases, itself first. */
@@ -109,10 +107,12 @@ export function applyExtends(config: ConfigMap, file: string): ExtendsResult {
     return final;
   };
 
-  for (const key of Object.keys(config)) {
-    const extended = extend(key, []);
-    if (extended) result[key] = extended;
-  }
+  // Grown key by key, not copied with a spread and then overwritten: V8 gives a spread copy of
+  // a large mapping a fixed layout, which each store of a differently shaped value rewrites
+  // whole (quadratic in the number of keys); an object grown key by key becomes a dictionary.
+  const result: ConfigMap = {};
+  for (const key of Object.keys(config)) setEntry(result, key, extend(key, []) ?? config[key]);
+  copyOrigin(config, result);
   return { config: result, diagnostics };
 }
 
