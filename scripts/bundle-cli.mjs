@@ -53,6 +53,9 @@ const shared = {
     js: '"use strict";\nconst __bundleUrl = require("node:url").pathToFileURL(__filename).href;',
   },
   define: { "import.meta.url": "__bundleUrl" },
+  // The launcher runs bundles as vm.Script, which has no loader for `import()`: a module loaded
+  // on first use (`await import("node:https")`) is required instead.
+  supported: { "dynamic-import": false },
 };
 const result = await build({ ...shared, entryPoints });
 

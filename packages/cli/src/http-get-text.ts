@@ -7,8 +7,7 @@
  * NODE_EXTRA_CA_CERTS from Node's start (launch/deferred-ca.ts), the connection trusts Node's
  * own roots and those certificates, as it would have had Node read them.
  */
-import { type IncomingMessage, request as httpRequest } from "node:http";
-import { request as httpsRequest } from "node:https";
+import type { IncomingMessage } from "node:http";
 
 export interface GetTextOptions {
   /** The whole exchange, redirects included, must end within this (ms). */
@@ -68,14 +67,16 @@ function httpUrl(address: string, asked: string): URL {
   return url;
 }
 
-function exchange(
+async function exchange(
   url: URL,
   options: GetTextOptions,
   signal: AbortSignal,
 ): Promise<IncomingMessage> {
+  const secure = url.protocol === "https:";
+  // Loaded when used: loading node:http and node:https costs every lint and plan a few
+  // milliseconds as they start, and few pipelines include a remote file.
+  const { request: send } = secure ? await import("node:https") : await import("node:http");
   return new Promise((resolve, reject) => {
-    const secure = url.protocol === "https:";
-    const send = secure ? httpsRequest : httpRequest;
     const request = send(url, {
       method: "GET",
       signal,

@@ -74,14 +74,14 @@ export interface HttpFetcherOptions {
 /** Fetches an http(s) URL with a timeout and a size cap; undefined for a 404. */
 export function httpFetcher(options: HttpFetcherOptions = {}): RemoteFetcher {
   const { timeoutMs = 10_000, maxBytes = 1 << 20, extraCaCertsFile } = options;
-  let ca: string[] | undefined;
+  let ca: Promise<string[]> | undefined;
   const trusted = () =>
     extraCaCertsFile === undefined
       ? undefined
       : (ca ??= trustedCertificates(extraCaCertsFile, options.warn ?? (() => undefined)));
   return async (url) => {
     if (!/^https?:\/\//.test(url)) throw new Error(`remote include must be an http(s) URL: ${url}`);
-    const certificates = url.startsWith("https:") ? trusted() : undefined;
+    const certificates = url.startsWith("https:") ? await trusted() : undefined;
     const response = await getText(url, {
       timeoutMs,
       maxBytes,

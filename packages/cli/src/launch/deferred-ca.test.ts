@@ -17,13 +17,13 @@ test("takeDeferredCaCerts puts NODE_EXTRA_CA_CERTS back and says which file it n
   assert.deepEqual(empty, { NODE_EXTRA_CA_CERTS: "" });
 });
 
-test("trustedCertificates adds the file's certificates to Node's roots, or warns and leaves them out", () => {
+test("trustedCertificates adds the file's certificates to Node's roots, or warns and leaves them out", async () => {
   const ca = makeTestCa();
   const warnings: string[] = [];
-  const trusted = trustedCertificates(ca.caFile, (message) => warnings.push(message));
+  const trusted = await trustedCertificates(ca.caFile, (message) => warnings.push(message));
   assert.deepEqual(trusted, [...rootCertificates, ca.caPem]);
   assert.equal(warnings.length, 0);
-  const missing = trustedCertificates("/no/such/ca.pem", (message) => warnings.push(message));
+  const missing = await trustedCertificates("/no/such/ca.pem", (message) => warnings.push(message));
   assert.deepEqual(missing, [...rootCertificates]);
   assert.equal(warnings.length, 1);
   assert.match(

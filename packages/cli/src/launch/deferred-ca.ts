@@ -9,8 +9,7 @@
  * starts see it as the user set it), and a connection the command opens itself trusts Node's own
  * roots and those certificates (`trustedCertificates`), as Node would have made it.
  */
-import { readFileSync } from "node:fs";
-import { rootCertificates } from "node:tls";
+import { readFile } from "node:fs/promises";
 
 /** Where bin/conveyor moves NODE_EXTRA_CA_CERTS to. */
 export const DEFERRED_CA_CERTS = "CONVEYOR_EXTRA_CA_CERTS";
@@ -32,9 +31,14 @@ export function takeDeferredCaCerts(env: Record<string, string | undefined>): st
  * `file`: Node's own roots and the file's. A file that cannot be read is reported through
  * `warn` and left out, as Node does at its start ("Ignoring extra certs from …").
  */
-export function trustedCertificates(file: string, warn: (message: string) => void): string[] {
+export async function trustedCertificates(
+  file: string,
+  warn: (message: string) => void,
+): Promise<string[]> {
+  // node:tls is loaded when a connection needs it, not as the launcher starts.
+  const { rootCertificates } = await import("node:tls");
   try {
-    return [...rootCertificates, readFileSync(file, "utf8")];
+    return [...rootCertificates, await readFile(file, "utf8")];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     warn(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${reason}`);
