@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { describe, test } from "node:test";
 import { CONVEYOR_BIN, repository } from "../testing/cli-process.js";
 import { spawnSync } from "node:child_process";
-import { compileCacheDir, launch } from "./launch.js";
+import { compileCacheDir, endProcess, launch } from "./launch.js";
 
 describe("compileCacheDir", () => {
   test("is under XDG_CACHE_HOME, else ~/.cache; NODE_DISABLE_COMPILE_CACHE turns it off", () => {
@@ -129,4 +129,64 @@ test("the installed command keeps its code caches (its schema thread's too) in X
     encoding: "utf8",
   });
   assert.equal(uncached.stdout, first.stdout);
+});
+
+describe("endProcess", () => {
+  /** A process whose streams flush when told to; records what happened, in order. */
+  function ending() {
+    const events: string[] = [];
+    const pending: Array<() => void> = [];
+    const stream = (name: string) => ({
+      write(text: string, done: () => void) {
+        events.push(`${name} write ${JSON.stringify(text)}`);
+        pending.push(done);
+      },
+    });
+    const proc = {
+      exitCode: undefined as number | string | null | undefined,
+      stdout: stream("stdout"),
+      stderr: stream("stderr"),
+      exit(code: number) {
+        events.push(`exit ${code}`);
+      },
+    };
+    return { proc, events, flush: () => pending.splice(0).forEach((done) => done()) };
+  }
+
+  test("lint and plan exit once both streams flushed what was written before", () => {
+    for (const command of ["lint", "plan"]) {
+      const { proc, events, flush } = ending();
+      endProcess([command, "--json"], 1, proc);
+      assert.equal(proc.exitCode, 1);
+      assert.deepEqual(events, ['stdout write ""', 'stderr write ""']);
+      flush();
+      assert.deepEqual(events.slice(2), ["exit 1"]);
+    }
+  });
+
+  test("other commands only set the exit code, and end as Node ends them", () => {
+    for (const argv of [["run"], ["server"], ["--version"], []]) {
+      const { proc, events, flush } = ending();
+      endProcess(argv, 0, proc);
+      flush();
+      assert.equal(proc.exitCode, 0);
+      assert.deepEqual(events, []);
+    }
+  });
+});
+
+test("plan's output reaches a reader that reads it late, whole", () => {
+  // Enough jobs for the JSON to outgrow a pipe's buffer (64 KiB on Linux) several times.
+  const jobs = Array.from({ length: 1500 }, (_, i) => `job-${i}:\n  script: make ${i}\n`);
+  const dir = repository({ ".gitlab-ci.yml": jobs.join("") });
+  const command = `"${process.execPath}" "${CONVEYOR_BIN}" plan --json | (sleep 0.3; cat)`;
+  const piped = spawnSync("sh", ["-c", command], {
+    cwd: dir,
+    encoding: "utf8",
+    maxBuffer: 64 << 20,
+  });
+  assert.equal(piped.status, 0, piped.stderr);
+  assert.ok(piped.stdout.length > 3 * 65_536, `${piped.stdout.length} bytes`);
+  const plan = JSON.parse(piped.stdout) as { jobs: unknown[] };
+  assert.equal(plan.jobs.length, 1500);
 });
