@@ -3,7 +3,7 @@
  * bundled with Conveyor, remote includes through an injected fetcher (or refused), and
  * project/component includes refused with a message saying why (they need a server).
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { isAbsolute, join, normalize, relative } from "node:path";
 import { builtinTemplate, type ConfigSource } from "@conveyor/pipeline";
 import { getText } from "./http-get-text.js";
@@ -24,10 +24,13 @@ export function localConfigSource(options: LocalSourceOptions): ConfigSource {
     const rel = relative(base, full);
     return rel.startsWith("..") || isAbsolute(rel) ? undefined : full;
   };
+  // Read synchronously: a command reads a pipeline's files as fast as it can and has nothing
+  // else to do meanwhile, and each asynchronous read costs the thread several callbacks (open,
+  // stat, read, close), which add up over a pipeline of a hundred included files.
   const readIfExists = async (path: string | undefined) => {
     if (!path) return undefined;
     try {
-      return await readFile(path, "utf8");
+      return readFileSync(path, "utf8");
     } catch (error) {
       if (
         (error as NodeJS.ErrnoException).code === "ENOENT" ||
