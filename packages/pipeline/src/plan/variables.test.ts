@@ -4,7 +4,7 @@ import { mergeByPrecedence, type Variable } from "../variables/index.js";
 import { scopeLayer } from "../variables/scope-lookup.js";
 import {
   expandedScope,
-  jobScopeExpander,
+  type ExpandedVariables,
   sharedJobVariables,
   winningVariables,
   yamlValues,
@@ -18,7 +18,19 @@ const v = (key: string, value: string, source: Variable["source"] = "yaml-global
 
 const NAMES = ["CI_JOB_NAME", "CI_PROJECT_PATH", "A", "B", "C", "PATH", "X", "MISSING"];
 
-function same(job: Variable[], rest: Variable[], expand = jobScopeExpander([])): void {
+/**
+ * The scopes `sharedJobVariables` gives jobs with `common` as the pipeline's predefined
+ * variables and no global or given ones: each job's scope is its own predefined variables,
+ * `common`, then what varies from job to job.
+ */
+function jobScopes(
+  common: Variable[],
+): (job: Variable[], varying: Variable[]) => ExpandedVariables {
+  const shared = sharedJobVariables({ predefined: scopeLayer(common), given: scopeLayer([]) }, []);
+  return (job, varying) => shared.scope(job, varying);
+}
+
+function same(job: Variable[], rest: Variable[], expand = jobScopes([])): void {
   const direct = expandedScope([...job, ...rest]);
   const shared = expand(job, rest);
   assert.equal(shared.error, direct.error);
@@ -27,7 +39,7 @@ function same(job: Variable[], rest: Variable[], expand = jobScopeExpander([])):
 
 test("sharing the expansion between jobs gives what expanding each job alone gives", () => {
   const common = [v("CI_PROJECT_PATH", "g/p", "predefined")];
-  const expand = jobScopeExpander(common);
+  const expand = jobScopes(common);
   const varying = [
     v("A", "$CI_PROJECT_PATH/x"),
     v("B", "${A}-y", "yaml-job"),
@@ -45,7 +57,7 @@ test("sharing the expansion between jobs gives what expanding each job alone giv
 });
 
 test("a variable that references a job-level name is expanded per job", () => {
-  const expand = jobScopeExpander([]);
+  const expand = jobScopes([]);
   const rest = [v("C", "cache-$CI_JOB_NAME")];
   same([v("CI_JOB_NAME", "build", "predefined")], rest, expand);
   assert.equal(expand([v("CI_JOB_NAME", "test", "predefined")], rest).lookup("C"), "cache-test");

@@ -44,19 +44,6 @@ export function expandedScope(
   return scopeValues([scopeLayer(protectedRef === false ? list.filter(isOffered) : list)]);
 }
 
-/**
- * Expands job scopes. A job's scope is its job-level predefined variables (`CI_JOB_NAME`, …),
- * then `common` (the same for every job, e.g. pipeline predefined variables), then what varies
- * (YAML, pipeline variables): `common` is indexed once, and each job's values are worked out
- * as its rules look them up, which is exactly `expandedScope([...job, ...common, ...varying])`.
- */
-export function jobScopeExpander(
-  common: readonly Variable[],
-): (job: Variable[], varying: Variable[]) => ExpandedVariables {
-  const template = scopeTemplate([OWN_LAYER, scopeLayer(common), OWN_LAYER]);
-  return (job, varying) => template.values([scopeLayer(job), scopeLayer(varying)]);
-}
-
 /** The layers of variables every scope of a pipeline has, indexed once for all of them. */
 export interface PipelineLayers {
   /** Pipeline-level predefined variables (`pipelinePredefined`). */
