@@ -9,7 +9,7 @@
  * starts see it as the user set it), and a connection the command opens itself trusts Node's own
  * roots and those certificates (`trustedCertificates`), as Node would have made it.
  */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 
 /** Where bin/conveyor moves NODE_EXTRA_CA_CERTS to. */
 export const DEFERRED_CA_CERTS = "CONVEYOR_EXTRA_CA_CERTS";
@@ -38,7 +38,7 @@ export async function trustedCertificates(
   // node:tls is loaded when a connection needs it, not as the launcher starts.
   const { rootCertificates } = await import("node:tls");
   try {
-    return [...rootCertificates, await readFile(file, "utf8")];
+    return [...rootCertificates, readFileSync(file, "utf8")];
   } catch (error) {
     const reason = error instanceof Error ? error.message : String(error);
     warn(`Warning: Ignoring extra certs from \`${file}\`, load failed: ${reason}`);
