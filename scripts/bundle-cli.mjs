@@ -23,8 +23,6 @@ for (const old of ["chunks", "conveyor.mjs", "conveyor.mjs.map", "bundle"]) {
 }
 const entryPoints = {
   main: `${root}packages/cli/src/main.ts`,
-  // What the schema thread runs (main starts it for lint and plan, see schema-thread.cjs below).
-  "schema-checks": `${root}packages/cli/src/schema-thread/checks.ts`,
   ...Object.fromEntries(
     COMMAND_NAMES.map((name) => [name, `${root}packages/cli/src/commands/${name}.ts`]),
   ),
@@ -70,13 +68,9 @@ for (const [output, meta] of Object.entries(result.metafile.outputs)) {
 }
 writeFileSync(`${outdir}/manifest.json`, `${JSON.stringify({ bundles }, null, 2)}\n`);
 
-// Not in the manifest: what bin/conveyor.js requires to start the bundles above, and what the
-// schema thread starts from to load its own bundle the same way.
+// Not in the manifest: what bin/conveyor.js requires to start the bundles above.
 await build({
   ...shared,
-  entryPoints: {
-    launch: `${root}packages/cli/src/launch/launch.ts`,
-    "schema-thread": `${root}packages/cli/src/schema-thread/bundled-worker.ts`,
-  },
+  entryPoints: { launch: `${root}packages/cli/src/launch/launch.ts` },
   metafile: false,
 });

@@ -1,5 +1,3 @@
-import type { SchemaCheck } from "@conveyor/pipeline";
-import type { BundleLocation } from "./launch/bundles.js";
 import type { RepositoryFacts } from "./repository.js";
 
 /** What a command may touch: the working directory, its output streams and the environment. */
@@ -14,16 +12,6 @@ export interface Io {
    * from here rather than asking again.
    */
   repository?: Promise<RepositoryFacts>;
-  /**
-   * Checks configurations against GitLab's schema on another thread, started as the command
-   * started (see main); commands that validate a configuration pass it to loadPipeline.
-   */
-  schemaCheck?: SchemaCheck;
-  /**
-   * Where the launcher found Conveyor's bundles and keeps their code caches (launch/); absent
-   * when the code runs unbundled (tests). A thread the command starts loads its code from there.
-   */
-  bundles?: BundleLocation;
   /**
    * The file of PEM certificates NODE_EXTRA_CA_CERTS names, when bin/conveyor kept it from
    * Node's start (launch/deferred-ca.ts): a connection the command opens itself trusts them.

@@ -1,9 +1,6 @@
 /** The `conveyor` command: parses argv and hands over to one command. Composition only. */
-import { availableParallelism } from "node:os";
-import { join } from "node:path";
 import { asksForHelp, type Io, UsageError } from "./io.js";
 import { inspectRepository } from "./repository.js";
-import { startSchemaThread } from "./schema-thread/thread.js";
 import { CONVEYOR_VERSION } from "./version.js";
 
 const USAGE = `usage: conveyor <command> [options]
@@ -52,7 +49,7 @@ export async function main(argv: string[], io: Io, loadCommand: CommandLoader): 
     return 2;
   }
   try {
-    const commandIo = withSchemaThread(name, rest, withRepositoryFacts(name, rest, io));
+    const commandIo = withRepositoryFacts(name, rest, io);
     const command = await loadCommand(name);
     return await command(rest, commandIo);
   } catch (error) {
@@ -78,23 +75,4 @@ function withRepositoryFacts(name: string, args: readonly string[], io: Io): Io 
   // A command that stops before it needs the answer (bad flags) must not leave it unobserved.
   repository.catch(() => undefined);
   return { ...io, repository };
-}
-
-/** The commands that validate a configuration (Io.schemaCheck). */
-const SCHEMA_COMMANDS = new Set(["lint", "plan"]);
-
-/**
- * Starts the schema thread before the command's code loads: the thread then loads the validator
- * on another core (on a machine that has one), from the bundles the launcher used
- * (scripts/bundle-cli.mjs). Run unbundled (the tests), checks are made on this thread.
- */
-function withSchemaThread(name: string, args: readonly string[], io: Io): Io {
-  if (io.schemaCheck || !io.bundles || !SCHEMA_COMMANDS.has(name)) return io;
-  // With one core, a second thread only adds its start and the copy of the configuration.
-  if (availableParallelism() < 2) return io;
-  if (asksForHelp(args)) return io;
-  const thread = startSchemaThread(join(io.bundles.dir, "schema-thread.cjs"), {
-    bundles: io.bundles,
-  });
-  return { ...io, schemaCheck: thread.check };
 }

@@ -17,9 +17,6 @@ export {
   type LoadOptions,
   loadPipeline,
   planLoaded,
-  planSettled,
-  type SchemaCheck,
-  settleSchema,
 } from "./load-pipeline.js";
 export type { CompiledJob, CompiledPipeline } from "./plan/compile.js";
 export {

@@ -31,27 +31,6 @@ export interface LoadOptions {
   event: PipelineEvent;
   /** `inputs` for the root file's `spec:inputs` header (pipeline inputs). */
   inputs?: Record<string, unknown>;
-  /**
-   * Checks the configuration against GitLab's schema elsewhere (another thread), answering
-   * whether it conforms. loadPipeline does not wait for the answer: the result carries it in
-   * `pendingSchema`, and `settleSchema` or `planSettled` wait for it.
-   */
-  schemaCheck?: SchemaCheck;
-}
-
-/**
- * Whether a configuration conforms to GitLab's schema, answered later; a check that could not
- * be made rejects, and settleSchema then makes it on this thread.
- */
-export type SchemaCheck = (config: ConfigMap) => Promise<boolean>;
-
-/** A schema check still running, and what `settleSchema` needs to place its findings. */
-interface PendingSchema {
-  conforms: Promise<boolean>;
-  /** The diagnostics found before validation (includes, extends, references). */
-  before: Diagnostic[];
-  /** GitLab's own checks of the jobs, which the schema's findings come before. */
-  jobFindings: Diagnostic[];
 }
 
 export interface LoadedPipeline {
@@ -61,11 +40,6 @@ export interface LoadedPipeline {
   compiled: CompiledPipeline;
   /** Every error and warning; the pipeline is valid when none has severity `error`. */
   diagnostics: Diagnostic[];
-  /**
-   * Set when the schema was checked elsewhere (LoadOptions.schemaCheck): `diagnostics` then
-   * hold everything but the schema's findings, which `settleSchema` adds when there are any.
-   */
-  pendingSchema?: PendingSchema;
 }
 
 export async function loadPipeline(text: string, options: LoadOptions): Promise<LoadedPipeline> {
@@ -113,60 +87,15 @@ export async function loadPipeline(text: string, options: LoadOptions): Promise<
   if (hasErrors(diagnostics)) return empty();
 
   const config = flattenNestedRules(referenced.value);
-  const { schemaCheck } = options;
-  // Sent off first, so that the other thread checks while this one goes on.
-  const conforms = schemaCheck?.(config);
-  const before = [...diagnostics];
+  const schemaFindings = await validateSchema(config, file);
   const jobFindings = checkJobs(config, file);
-  const schemaFindings = conforms ? [] : await validateSchema(config, file);
-  const loaded = validated(file, config, before, schemaFindings, jobFindings);
-  return conforms ? { ...loaded, pendingSchema: { conforms, before, jobFindings } } : loaded;
-}
-
-/** The pipeline once validated: the schema's and the jobs' findings, compiled, checked. */
-function validated(
-  file: string,
-  config: ConfigMap,
-  before: Diagnostic[],
-  schemaFindings: Diagnostic[],
-  jobFindings: Diagnostic[],
-): LoadedPipeline {
   // The schema and GitLab's own entry checks overlap (a job with no script, `when: never`):
   // one finding is reported once.
-  const diagnostics = [...before, ...uniqueFindings([...schemaFindings, ...jobFindings])];
+  diagnostics.push(...uniqueFindings([...schemaFindings, ...jobFindings]));
   const compiled = compilePipeline(config, file);
   diagnostics.push(...compiled.problems);
   if (!hasErrors(diagnostics)) diagnostics.push(...checkGraph(compiled, file));
   return { file, config, compiled, diagnostics };
-}
-
-/**
- * `loaded` with the schema's findings once its pending check (LoadOptions.schemaCheck)
- * answered: `loaded` itself when the configuration conforms (or nothing was pending), else the
- * pipeline validated again with the findings, as loadPipeline would have returned it.
- */
-export async function settleSchema(loaded: LoadedPipeline): Promise<LoadedPipeline> {
-  const pending = loaded.pendingSchema;
-  // A check that failed (its thread died) is made here instead.
-  if (!pending || (await pending.conforms.catch(() => false))) return loaded;
-  const { file, config } = loaded;
-  const schemaFindings = await validateSchema(config, file);
-  return validated(file, config, pending.before, schemaFindings, pending.jobFindings);
-}
-
-/**
- * The plan of `loaded` for `event`, planned while a pending schema check runs elsewhere: the
- * plan made meanwhile stands when the configuration conforms; otherwise the settled pipeline
- * (with the schema's findings) is planned, as planLoaded would have planned it.
- */
-export async function planSettled(
-  loaded: LoadedPipeline,
-  event: PipelineEvent,
-  options: PlanOptions = {},
-): Promise<Plan> {
-  const plan = planLoaded(loaded, event, options);
-  const settled = await settleSchema(loaded);
-  return settled === loaded ? plan : planLoaded(settled, event, options);
 }
 
 /** The pipeline for `event`, or the configuration's errors as a pipeline that was not created. */

@@ -1,6 +1,6 @@
 /** `conveyor lint [FILE] [--json]`: exit 0 when valid, 1 with `FILE:LINE:COL: message` lines when not. */
 
-import { type Diagnostic, diagnosticToJson, settleSchema } from "@conveyor/pipeline";
+import { type Diagnostic, diagnosticToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { loadForCommand } from "./load.js";
 import { parsePipelineCommand, parseVars, pipelineFile } from "./options.js";
@@ -12,17 +12,15 @@ export async function lintCommand(args: string[], io: Io): Promise<number> {
     return 0;
   }
   const file = pipelineFile(values, positionals);
-  const { loaded: pending } = await loadForCommand({
+  const { loaded } = await loadForCommand({
     cwd: io.cwd,
     repository: io.repository,
-    schemaCheck: io.schemaCheck,
     file,
     overrides: { variables: parseVars(values.var) },
     remote: !values["no-remote"],
     extraCaCertsFile: io.extraCaCertsFile,
     stderr: io.stderr,
   });
-  const loaded = await settleSchema(pending);
   const errors = loaded.diagnostics.filter((d) => d.severity === "error");
   if (values.json) {
     io.stdout.write(

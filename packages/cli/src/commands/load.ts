@@ -8,7 +8,6 @@ import {
   type LoadedPipeline,
   loadPipeline,
   type PipelineEvent,
-  type SchemaCheck,
 } from "@conveyor/pipeline";
 import { changedSince } from "../git.js";
 import { type Io, UsageError } from "../io.js";
@@ -32,8 +31,6 @@ export interface LoadRequest {
   extraCaCertsFile?: string | undefined;
   /** Where warnings go. */
   stderr?: Io["stderr"];
-  /** Where the schema is checked (Io.schemaCheck); the result is then to be settled. */
-  schemaCheck?: SchemaCheck | undefined;
 }
 
 export interface LoadOutcome {
@@ -115,12 +112,7 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
         }
       : {}),
   });
-  const loaded = await loadPipeline(text, {
-    file: name,
-    source,
-    event,
-    ...(request.schemaCheck ? { schemaCheck: request.schemaCheck } : {}),
-  });
+  const loaded = await loadPipeline(text, { file: name, source, event });
   return {
     loaded,
     root,

@@ -1,6 +1,6 @@
 /** `conveyor plan [FILE] [event flags] [--json]`: the pipeline GitLab would create. */
 
-import { type Plan, planSettled, planToJson } from "@conveyor/pipeline";
+import { type Plan, planLoaded, planToJson } from "@conveyor/pipeline";
 import type { Io } from "../io.js";
 import { formatDiagnostic } from "./lint.js";
 import { loadForCommand } from "./load.js";
@@ -22,14 +22,13 @@ export async function planCommand(args: string[], io: Io): Promise<number> {
   const { loaded, event, compareTo } = await loadForCommand({
     cwd: io.cwd,
     repository: io.repository,
-    schemaCheck: io.schemaCheck,
     file,
     overrides: eventOverrides(values),
     remote: !values["no-remote"],
     extraCaCertsFile: io.extraCaCertsFile,
     stderr: io.stderr,
   });
-  const plan = await planSettled(loaded, event, { compareTo });
+  const plan = planLoaded(loaded, event, { compareTo });
   if (values.json) {
     io.stdout.write(`${JSON.stringify(planToJson(plan), null, 2)}\n`);
   } else {

@@ -1,8 +1,7 @@
 /**
  * The build's bundles (scripts/bundle-cli.mjs): a folder holding `manifest.json`, which names
- * each bundle's file and a digest of its contents, and the bundles themselves. Whoever runs
- * Conveyor's code from them (the launcher, and the threads a command starts) loads each one
- * through V8's code cache (cached-script.ts).
+ * each bundle's file and a digest of its contents, and the bundles themselves. The launcher
+ * loads each one through V8's code cache (cached-script.ts).
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";

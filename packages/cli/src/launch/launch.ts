@@ -51,12 +51,7 @@ export async function launch(argv: string[], io: Io, options: LaunchOptions = {}
     return command as Awaited<ReturnType<CommandLoader>>;
   };
   const extraCaCertsFile = takeDeferredCaCerts(io.env);
-  const commandIo: Io = {
-    ...io,
-    // The threads a command starts load their code from the same bundles and caches.
-    bundles: { dir, cacheDir },
-    ...(extraCaCertsFile === undefined ? {} : { extraCaCertsFile }),
-  };
+  const commandIo: Io = extraCaCertsFile === undefined ? io : { ...io, extraCaCertsFile };
   const code = await main(argv, commandIo, loadCommand);
   // A cache is written once: from a run that did the command's work (it ran to its end), not
   // from a usage error or a look at the help, which compile little of what the next run needs.

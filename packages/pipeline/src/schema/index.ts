@@ -19,10 +19,9 @@ export { unmatchedJobMessage } from "./messages.js";
  * file otherwise.
  */
 export async function validateSchema(config: unknown, file: string): Promise<Diagnostic[]> {
-  // Loaded on first use: lint and plan check the schema on a thread of their own, and a
-  // command that does not validate should not pay for loading it.
-  const { conformsToSchema } = await import("./conforms.js");
-  if (conformsToSchema(config)) return [];
+  // Loaded on first use: a command that does not validate should not pay for loading it.
+  const { conforms } = await import("../../schema/ci-validator.js");
+  if (conforms(config)) return [];
   const { explainSchemaErrors } = await import("./explain.js");
   return explainSchemaErrors(config, file);
 }
