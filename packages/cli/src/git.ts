@@ -1,6 +1,6 @@
 /** Read-only questions to the `git` of the repository in the working directory. */
 import { execFile, execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { closeSync, openSync, readSync } from "node:fs";
 
 /** Runs git with an argv array; undefined when git fails (not a repository, no such ref). */
 export function git(cwd: string, args: readonly string[]): string | undefined {
@@ -65,6 +65,24 @@ export interface BatchCommand {
   onlyIfFailed?: number;
 }
 
+/**
+ * `bytes` random bytes from the kernel, in hex; undefined when /dev/urandom cannot be read. Read
+ * directly: loading node:crypto would cost every `lint` and `plan` a few milliseconds, and a
+ * batch runs `sh`, so there is a POSIX system and its /dev/urandom.
+ */
+function randomHex(bytes: number): string | undefined {
+  let fd: number | undefined;
+  try {
+    fd = openSync("/dev/urandom", "r");
+    const buffer = Buffer.alloc(bytes);
+    return readSync(fd, buffer, 0, bytes, null) === bytes ? buffer.toString("hex") : undefined;
+  } catch {
+    return undefined;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Quotes a word for a POSIX shell. */
 function shellWord(word: string): string {
   return `'${word.replaceAll("'", `'\\''`)}'`;
@@ -77,7 +95,7 @@ function shellWord(word: string): string {
  * command runs in `cwd`; when `cdToOutput` is set and it succeeds, the others run in the folder
  * it printed (`rev-parse --show-toplevel`). Each answer is what `gitAsync` would give for that
  * command alone: its standard output without trailing whitespace, or undefined when it failed.
- * Undefined as a whole when `sh` could not run.
+ * Undefined as a whole when `sh` could not run, or when no random marker could be made.
  */
 export function gitBatch(
   cwd: string,
@@ -85,7 +103,8 @@ export function gitBatch(
   options: { cdToOutput?: boolean } = {},
 ): Promise<(string | undefined)[] | undefined> {
   // A random marker ends each answer, with the command's exit status: no output can forge it.
-  const marker = randomBytes(16).toString("hex");
+  const marker = randomHex(16);
+  if (marker === undefined) return Promise.resolve(undefined);
   const lines = ["exec 2>/dev/null"];
   commands.forEach((command, index) => {
     const run = `git ${command.args.map(shellWord).join(" ")}`;

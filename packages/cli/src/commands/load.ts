@@ -1,5 +1,5 @@
 /** Loads the pipeline file a command names, with the repository it lives in as the context. */
-import { readFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
 import { dirname, isAbsolute, join, relative, resolve } from "node:path";
 import {
   buildEvent,
@@ -70,7 +70,7 @@ export async function loadForCommand(request: LoadRequest): Promise<LoadOutcome>
   const shown = request.file ?? DEFAULT_FILE;
   let text: string;
   try {
-    text = await readFile(path, "utf8");
+    text = readFileSync(path, "utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
