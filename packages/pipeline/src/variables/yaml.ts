@@ -127,15 +127,15 @@ export function parseYamlVariables(
     return { variables, problems };
   }
 
-  for (const [key, spec] of Object.entries(value)) {
-    const at = `${path}:${key}`;
-    const report = (text: string) =>
-      problems.push({ message: `${at} ${text}`.toLowerCase(), path: at });
-
+  for (const key of Object.keys(value)) {
+    const spec = value[key];
     if (isYamlScalar(spec)) {
       variables.push({ key, value: yamlScalarToString(spec, options)!, source });
       continue;
     }
+    const at = `${path}:${key}`;
+    const report = (text: string) =>
+      problems.push({ message: `${at} ${text}`.toLowerCase(), path: at });
     // GitLab composes a missing value as an empty hash: `NAME:` alone is `{}`.
     const hash = spec === null ? {} : spec;
     if (!isPlainObject(hash)) {
