@@ -16,6 +16,8 @@ export interface BundleManifest {
 export interface BundleLocation {
   dir: string;
   cacheDir: string | undefined;
+  /** Tags the caches of a process started with V8 flags of its own (brief-commands.ts). */
+  cacheVariant?: string | undefined;
 }
 
 export interface Bundles {
@@ -39,6 +41,7 @@ export function openBundles(location: BundleLocation): Bundles {
         file: join(location.dir, entry.file),
         digest: entry.digest,
         cacheDir: location.cacheDir,
+        variant: location.cacheVariant,
       });
       loaded.push(bundle);
       return bundle;

@@ -82,6 +82,9 @@ test("the cache file is named after the bundle's digest, V8's version and the ar
   assert.equal(a, `/c/plan-0123456789abcdef-v8-${process.versions.v8}-${process.arch}`);
   assert.notEqual(a, cacheFileOf("/c", "/x/plan.cjs", "fedcba9876543210fedc"));
   assert.notEqual(a, cacheFileOf("/c", "/x/lint.cjs", "0123456789abcdef0123"));
+  // V8 refuses a cache made under other flags: a process with flags of its own tags its caches.
+  const tagged = cacheFileOf("/c", "/x/plan.cjs", "0123456789abcdef0123", "brief");
+  assert.equal(tagged, `${a}-brief`);
 });
 
 test("without a cache folder, or with one that cannot be written, the bundle still runs", () => {
@@ -119,4 +122,17 @@ test("writing a cache removes the same bundle's caches of other builds, not othe
   assert.ok(existsSync(cacheFileOf(cacheDir, file, "aabbccddeeff00112233")));
   assert.ok(existsSync(otherNode));
   assert.ok(existsSync(otherBundle));
+});
+
+test("a tagged cache and an untagged one of the same build live side by side", () => {
+  const { dir, file } = bundle();
+  const cacheDir = join(dir, "cache");
+  const digest = "00112233445566778899";
+  loadInChild(file, digest, cacheDir);
+  writeFileSync(cacheFileOf(cacheDir, file, digest, "brief"), "x");
+  // A new build writes its untagged cache and prunes the old untagged one only.
+  loadInChild(file, "aabbccddeeff00112233", cacheDir);
+  assert.equal(existsSync(cacheFileOf(cacheDir, file, digest)), false);
+  assert.ok(existsSync(cacheFileOf(cacheDir, file, digest, "brief")));
+  assert.ok(existsSync(cacheFileOf(cacheDir, file, "aabbccddeeff00112233")));
 });

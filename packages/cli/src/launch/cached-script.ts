@@ -10,7 +10,9 @@
  * V8 checks a cache against its own version, the flags it was made with and the length of the
  * source, and refuses one that does not match (`cachedDataRejected`): the script then compiles
  * as if there were no cache. The source's contents are not checked, so the cache file is named
- * after a digest of the bundle (given by the caller), V8's version and the architecture.
+ * after a digest of the bundle (given by the caller), V8's version and the architecture, and
+ * tagged with the caller's variant when the process runs under V8 flags of its own (the flags
+ * are checked too: a cache made under other flags is refused).
  *
  * A cache is written when there was none or V8 refused it, through a temporary file renamed
  * into place, so that concurrent runs never read half a file; the caches of other builds of the
@@ -29,6 +31,8 @@ export interface CachedScriptOptions {
   digest: string;
   /** Where caches are kept; undefined: no cache. */
   cacheDir: string | undefined;
+  /** Tags the cache of a process started with V8 flags of its own (brief-commands.ts). */
+  variant?: string | undefined;
 }
 
 export interface LoadedBundle {
@@ -41,23 +45,29 @@ export interface LoadedBundle {
 }
 
 /** The file a bundle's cache is kept in. */
-export function cacheFileOf(cacheDir: string, file: string, digest: string): string {
-  return join(cacheDir, `${bundleName(file)}-${digest.slice(0, 16)}${cacheSuffix()}`);
+export function cacheFileOf(
+  cacheDir: string,
+  file: string,
+  digest: string,
+  variant?: string,
+): string {
+  return join(cacheDir, `${bundleName(file)}-${digest.slice(0, 16)}${cacheSuffix(variant)}`);
 }
 
 function bundleName(file: string): string {
   return file.replace(/^.*[\\/]/, "").replace(/\.c?js$/, "");
 }
 
-function cacheSuffix(): string {
-  return `-v8-${process.versions.v8}-${process.arch}`;
+function cacheSuffix(variant: string | undefined): string {
+  return `-v8-${process.versions.v8}-${process.arch}${variant === undefined ? "" : `-${variant}`}`;
 }
 
 /** Compiles and runs the bundle `file` as a CommonJS module (with a cache when there is one). */
 export function loadCachedScript(options: CachedScriptOptions): LoadedBundle {
-  const { file, digest, cacheDir } = options;
+  const { file, digest, cacheDir, variant } = options;
   const source = readFileSync(file, "utf8");
-  const cacheFile = cacheDir === undefined ? undefined : cacheFileOf(cacheDir, file, digest);
+  const cacheFile =
+    cacheDir === undefined ? undefined : cacheFileOf(cacheDir, file, digest, variant);
   const cachedData = cacheFile === undefined ? undefined : readIfThere(cacheFile);
   // The same wrapper as Node's CommonJS loader: the bundle sees the usual module variables.
   const script = new Script(
@@ -76,7 +86,7 @@ export function loadCachedScript(options: CachedScriptOptions): LoadedBundle {
       if (cacheFile === undefined || fromCache || saved) return false;
       saved = true;
       if (!writeQuietly(cacheFile, script.createCachedData())) return false;
-      pruneOtherBuilds(cacheFile, file);
+      pruneOtherBuilds(cacheFile, file, variant);
       return true;
     },
   };
@@ -86,10 +96,10 @@ export function loadCachedScript(options: CachedScriptOptions): LoadedBundle {
  * Removes the caches of other builds of the same bundle for this V8 (an upgrade leaves the old
  * one behind, and nothing would use it again); caches for other Node versions stay.
  */
-function pruneOtherBuilds(cacheFile: string, file: string): void {
+function pruneOtherBuilds(cacheFile: string, file: string, variant: string | undefined): void {
   const dir = dirname(cacheFile);
   const prefix = `${bundleName(file)}-`;
-  const suffix = cacheSuffix();
+  const suffix = cacheSuffix(variant);
   try {
     for (const entry of readdirSync(dir)) {
       const path = join(dir, entry);

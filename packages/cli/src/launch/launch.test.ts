@@ -107,17 +107,31 @@ test("the installed command keeps its code caches in XDG_CACHE_HOME and reuses t
     });
   const first = run();
   assert.equal(first.status, 0, first.stderr);
+  assert.equal(first.stderr, "");
   const cacheDir = join(cacheHome, "conveyor", "v8");
   const files = readdirSync(cacheDir).sort();
+  // plan runs under V8 flags of its own (brief-commands.ts): its caches are tagged.
   assert.deepEqual(
-    files.map((name) => name.replace(/-[0-9a-f]{16}-v8-.*$/, "")),
+    files.map((name) => name.replace(/-[0-9a-f]{16}-v8-.*-brief$/, "")),
     ["main", "plan"],
   );
   const written = files.map((name) => statSync(join(cacheDir, name)).mtimeMs);
+  // Another command keeps a cache of main of its own, and leaves plan's alone.
+  const version = spawnSync(process.execPath, [CONVEYOR_BIN, "--version"], {
+    env,
+    encoding: "utf8",
+  });
+  assert.equal(version.status, 0, version.stderr);
+  const withVersion = readdirSync(cacheDir).filter((name) => !files.includes(name));
+  assert.deepEqual(
+    withVersion.map((name) => name.replace(/-[0-9a-f]{16}-v8-.*$/, "")),
+    ["main"],
+  );
+  assert.ok(!withVersion[0]?.endsWith("-brief"), withVersion[0]);
   const second = run();
   assert.equal(second.status, 0, second.stderr);
   assert.equal(second.stdout, first.stdout);
-  assert.deepEqual(readdirSync(cacheDir).sort(), files);
+  assert.deepEqual(readdirSync(cacheDir).sort(), [...files, ...withVersion].sort());
   assert.deepEqual(
     files.map((name) => statSync(join(cacheDir, name)).mtimeMs),
     written,

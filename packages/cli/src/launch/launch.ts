@@ -11,14 +11,19 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { asksForHelp, type Io } from "../io.js";
 import type { CommandLoader, main as mainFunction } from "../main.js";
+import { BRIEF_COMMANDS } from "./brief-commands.js";
 import { openBundles } from "./bundles.js";
 import { takeDeferredCaCerts } from "./deferred-ca.js";
+
+export { startBriefCommand } from "./brief-commands.js";
 
 export interface LaunchOptions {
   /** The folder holding the manifest and the bundles (default: this build's). */
   bundleDir?: string;
   /** Where code caches are kept; undefined: no cache (default: compileCacheDir(io.env)). */
   cacheDir?: string | undefined;
+  /** Tags the code caches: the process runs under V8 flags of its own (startBriefCommand). */
+  cacheVariant?: string | undefined;
 }
 
 export const BUNDLE_DIR = join(dirname(fileURLToPath(import.meta.url)), "..", "bundle");
@@ -43,7 +48,7 @@ function safeHomedir(): string | undefined {
 export async function launch(argv: string[], io: Io, options: LaunchOptions = {}): Promise<number> {
   const dir = options.bundleDir ?? BUNDLE_DIR;
   const cacheDir = "cacheDir" in options ? options.cacheDir : compileCacheDir(io.env);
-  const bundles = openBundles({ dir, cacheDir });
+  const bundles = openBundles({ dir, cacheDir, cacheVariant: options.cacheVariant });
   const main = bundles.load("main").exports.main as typeof mainFunction;
   const loadCommand: CommandLoader = async (name) => {
     const command = bundles.load(name).exports[`${name}Command`];
@@ -58,9 +63,6 @@ export async function launch(argv: string[], io: Io, options: LaunchOptions = {}
   if (code !== 2 && !asksForHelp(argv)) for (const bundle of bundles.loaded) bundle.saveCache();
   return code;
 }
-
-/** Commands whose work is over, their output written, when their promise resolves. */
-const OVER_WHEN_RESOLVED = new Set(["lint", "plan"]);
 
 /** What `endProcess` needs of `process`. */
 export interface EndingProcess {
@@ -80,7 +82,7 @@ export interface EndingProcess {
  */
 export function endProcess(argv: readonly string[], code: number, ending: EndingProcess): void {
   ending.exitCode = code;
-  if (!OVER_WHEN_RESOLVED.has(argv[0] ?? "")) return;
+  if (!BRIEF_COMMANDS.has(argv[0] ?? "")) return;
   let unflushed = 2;
   const flushed = () => {
     unflushed -= 1;
