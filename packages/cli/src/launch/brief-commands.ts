@@ -5,9 +5,9 @@
  * In so short a run V8's optimizing compiler (TurboFan) costs more than it returns. By default
  * it starts compiling a function once the function has used V8's interrupt budget, which the
  * YAML reader, `extends` and the planner do within tens of milliseconds; the compiles (up to
- * ~35 ms each for the YAML reader's largest functions) then run on the other core while the
+ * ~37 ms each for the YAML reader's largest functions) then run on the other core while the
  * garbage collector wants it, and their code arrives when the command is nearly done. On the
- * 1,000-job planning benchmark the process spent ~170 ms more CPU and ~45 ms more wall time
+ * 1,000-job planning benchmark the process spent ~170 ms more CPU and 45–58 ms more wall time
  * with V8's default than with TurboFan held off until a function has run eight times longer.
  * A pipeline twenty times larger still gets TurboFan for its hottest functions.
  *
